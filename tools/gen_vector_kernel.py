@@ -7,7 +7,7 @@ Usage: tools/gen_vector_kernel.py MR NV   (NR = 16 * NV); writes the Java file t
 """
 import sys
 
-MR = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+MR = int(sys.argv[1]) if len(sys.argv) > 1 else 12
 NV = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 L = 16
 NR = NV * L
@@ -50,14 +50,39 @@ w(f"""
                      float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {{
         switch (mr) {{""")
 for m in range(MR, 0, -1):
-    w(f"            case {m} -> tile{m}(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);")
-w("""            default -> throw new IllegalArgumentException("mr must be in [1, " + GemmEngine.MR + "], got " + mr);
-        }
-    }
+    w(f"            case {m} -> tile{m}(kc, a, aOff, b, bOff, tmp);")
+w(f"""            default -> throw new IllegalArgumentException("mr must be in [1, " + GemmEngine.MR + "], got " + mr);
+        }}
+        if (nr == {NR}) {{
+            combineFull(mr, tmp, c, cOff, ldc, alpha, beta, first);
+        }} else {{
+            ScalarGemmKernel.combine(mr, nr, tmp, c, cOff, ldc, alpha, beta, first);
+        }}
+    }}
+
+    /** {{@link ScalarGemmKernel#combine}} for a full-width tile, one vector per 16 columns. */
+    private static void combineFull(int mr, float[] acc, float[] c, int cOff, int ldc,
+                                    float alpha, float beta, boolean first) {{
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        for (int i = 0; i < mr; i++) {{
+            for (int v = 0; v < {NR}; v += {L}) {{
+                int ci = cOff + i * ldc + v;
+                FloatVector x = FloatVector.fromArray(S, acc, i * {NR} + v);
+                if (!first) {{
+                    x = x.fma(va, FloatVector.fromArray(S, c, ci));
+                }} else if (beta == 0f) {{
+                    x = x.mul(va);
+                }} else {{
+                    x = x.fma(va, FloatVector.fromArray(S, c, ci).mul(vb));
+                }}
+                x.intoArray(c, ci);
+            }}
+        }}
+    }}
 """)
 for m in range(MR, 0, -1):
-    w(f"    private static void tile{m}(int nr, int kc, float[] a, int aOff, float[] b, int bOff,")
-    w(f"                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {{")
+    w(f"    private static void tile{m}(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {{")
     for i in range(m):
         w("        " + " ".join(f"FloatVector c{i}_{v} = FloatVector.zero(S);" for v in range(NV)))
     w("        int ai = aOff;")
@@ -71,28 +96,9 @@ for m in range(MR, 0, -1):
         for v in range(NV):
             w(f"            c{i}_{v} = a{i}.fma(b{v}, c{i}_{v});")
     w("        }")
-    w(f"        if (nr == {NR}) {{")
-    w("            FloatVector va = FloatVector.broadcast(S, alpha);")
-    w("            if (!first) {")
     for i in range(m):
         for v in range(NV):
-            w(f"                c{i}_{v}.fma(va, FloatVector.fromArray(S, c, cOff + {i} * ldc + {v*L})).intoArray(c, cOff + {i} * ldc + {v*L});")
-    w("            } else if (beta == 0f) {")
-    for i in range(m):
-        for v in range(NV):
-            w(f"                c{i}_{v}.mul(va).intoArray(c, cOff + {i} * ldc + {v*L});")
-    w("            } else {")
-    w("                FloatVector vb = FloatVector.broadcast(S, beta);")
-    for i in range(m):
-        for v in range(NV):
-            w(f"                c{i}_{v}.fma(va, FloatVector.fromArray(S, c, cOff + {i} * ldc + {v*L}).mul(vb)).intoArray(c, cOff + {i} * ldc + {v*L});")
-    w("            }")
-    w("        } else {")
-    for i in range(m):
-        for v in range(NV):
-            w(f"            c{i}_{v}.intoArray(tmp, {i * NR + v * L});")
-    w(f"            ScalarGemmKernel.combine({m}, nr, tmp, c, cOff, ldc, alpha, beta, first);")
-    w("        }")
+            w(f"        c{i}_{v}.intoArray(acc, {i * NR + v * L});")
     w("    }")
     w("")
 w("}")

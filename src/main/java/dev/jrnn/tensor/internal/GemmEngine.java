@@ -39,7 +39,7 @@ import java.util.Arrays;
 public final class GemmEngine {
 
     /** Micro-tile rows: rows of C held in registers by the micro-kernel. */
-    public static final int MR = 8;
+    public static final int MR = 12;
     /** Micro-tile columns: two 16-float AVX-512 vectors. The packed-B panel width. */
     public static final int NR = 32;
     /** K block depth; fixed for all paths because it defines the reduction order. */
@@ -67,6 +67,11 @@ public final class GemmEngine {
     private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
 
     private GemmEngine() {
+    }
+
+    /** {@return true when {@link Kernel#DEFAULT} runs the Vector API kernel} */
+    public static boolean vectorKernel() {
+        return VECTOR;
     }
 
     /**
@@ -210,13 +215,21 @@ public final class GemmEngine {
                     bp = j.packed.data();
                     bBase = j.packed.blockOffset(pc) + (jc / NR) * kc * NR;
                 } else {
-                    packB(j.transB, j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0);
+                    if (j.vector && j.transB) {
+                        VectorPacking.packBTransposed(j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0, ws.idx);
+                    } else {
+                        packB(j.transB, j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0);
+                    }
                     bp = bpack;
                     bBase = 0;
                 }
                 for (int ic = m0; ic < m1; ic += MC) {
                     int mc = Math.min(MC, m1 - ic);
-                    packA(j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
+                    if (j.vector && !j.transA) {
+                        VectorPacking.packARows(j.a, j.aOff, j.lda, ic, mc, pc, kc, apack, ws.idx);
+                    } else {
+                        packA(j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bo = bBase + (jr / NR) * kc * NR;
@@ -247,28 +260,32 @@ public final class GemmEngine {
     static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
                       float[] dst, int dOff) {
         for (int jp = 0; jp < nc; jp += NR) {
-            int nr = Math.min(NR, nc - jp);
-            int d = dOff + (jp / NR) * kc * NR;
-            if (!transB) {
-                int s = bOff + pc * ldb + jc + jp;
-                for (int kk = 0; kk < kc; kk++, s += ldb, d += NR) {
-                    System.arraycopy(b, s, dst, d, nr);
-                    if (nr < NR) {
-                        Arrays.fill(dst, d + nr, d + NR, 0f);
-                    }
-                }
-            } else {
-                int s = bOff + (jc + jp) * ldb + pc;
-                for (int jj = 0; jj < nr; jj++, s += ldb) {
-                    int dd = d + jj;
-                    for (int kk = 0; kk < kc; kk++, dd += NR) {
-                        dst[dd] = b[s + kk];
-                    }
-                }
+            packBPanel(transB, b, bOff, ldb, pc, kc, jc + jp, Math.min(NR, nc - jp), dst, dOff + (jp / NR) * kc * NR);
+        }
+    }
+
+    /** Packs one {@code (kc, NR)} micro-panel of op(B): columns {@code [j0, j0 + nr)} at {@code dst[d...]}. */
+    static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int j0, int nr,
+                           float[] dst, int d) {
+        if (!transB) {
+            int s = bOff + pc * ldb + j0;
+            for (int kk = 0; kk < kc; kk++, s += ldb, d += NR) {
+                System.arraycopy(b, s, dst, d, nr);
                 if (nr < NR) {
-                    for (int kk = 0; kk < kc; kk++) {
-                        Arrays.fill(dst, d + kk * NR + nr, d + kk * NR + NR, 0f);
-                    }
+                    Arrays.fill(dst, d + nr, d + NR, 0f);
+                }
+            }
+        } else {
+            int s = bOff + j0 * ldb + pc;
+            for (int jj = 0; jj < nr; jj++, s += ldb) {
+                int dd = d + jj;
+                for (int kk = 0; kk < kc; kk++, dd += NR) {
+                    dst[dd] = b[s + kk];
+                }
+            }
+            if (nr < NR) {
+                for (int kk = 0; kk < kc; kk++) {
+                    Arrays.fill(dst, d + kk * NR + nr, d + kk * NR + NR, 0f);
                 }
             }
         }
@@ -281,21 +298,25 @@ public final class GemmEngine {
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] dst) {
         for (int ip = 0; ip < mc; ip += MR) {
-            int mr = Math.min(MR, mc - ip);
-            int d = (ip / MR) * kc * MR;
-            if (!transA) {
-                int s = aOff + (ic + ip) * lda + pc;
-                for (int i = 0; i < mr; i++, s += lda) {
-                    int dd = d + i;
-                    for (int kk = 0; kk < kc; kk++, dd += MR) {
-                        dst[dd] = a[s + kk];
-                    }
+            packAPanel(transA, a, aOff, lda, ic + ip, Math.min(MR, mc - ip), pc, kc, dst, (ip / MR) * kc * MR);
+        }
+    }
+
+    /** Packs one {@code (kc, MR)} micro-panel of op(A): rows {@code [i0, i0 + mr)} at {@code dst[d...]}. */
+    static void packAPanel(boolean transA, float[] a, int aOff, int lda, int i0, int mr, int pc, int kc,
+                           float[] dst, int d) {
+        if (!transA) {
+            int s = aOff + i0 * lda + pc;
+            for (int i = 0; i < mr; i++, s += lda) {
+                int dd = d + i;
+                for (int kk = 0; kk < kc; kk++, dd += MR) {
+                    dst[dd] = a[s + kk];
                 }
-            } else {
-                int s = aOff + pc * lda + ic + ip;
-                for (int kk = 0; kk < kc; kk++, s += lda, d += MR) {
-                    System.arraycopy(a, s, dst, d, mr);
-                }
+            }
+        } else {
+            int s = aOff + pc * lda + i0;
+            for (int kk = 0; kk < kc; kk++, s += lda, d += MR) {
+                System.arraycopy(a, s, dst, d, mr);
             }
         }
     }
@@ -305,6 +326,7 @@ public final class GemmEngine {
         final float[] a = new float[MC * KC];   // (MC / MR, KC, MR)
         final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
         final float[] tmp = new float[MR * NR]; // (MR, NR)
+        final int[] idx = new int[16];          // gather offsets for VectorPacking
     }
 
     /** The arguments of one call, reused per calling thread; parts split the output tiles. */

@@ -57,9 +57,15 @@ public final class PackedB {
     }
 
     private void fill(boolean transB, float[] b, int bOff, int ldb) {
+        boolean gather = transB && GemmEngine.vectorKernel();
+        int[] idx = gather ? new int[16] : null;
         for (int pc = 0; pc < k; pc += GemmEngine.KC) {
             int kc = Math.min(GemmEngine.KC, k - pc);
-            GemmEngine.packB(transB, b, bOff, ldb, pc, kc, 0, n, data, blockOffset(pc));
+            if (gather) {
+                VectorPacking.packBTransposed(b, bOff, ldb, pc, kc, 0, n, data, blockOffset(pc), idx);
+            } else {
+                GemmEngine.packB(transB, b, bOff, ldb, pc, kc, 0, n, data, blockOffset(pc));
+            }
         }
     }
 

@@ -33,20 +33,341 @@ final class VectorGemmKernel {
     static void tile(int mr, int nr, int kc, float[] a, int aOff, float[] b, int bOff,
                      float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
         switch (mr) {
-            case 8 -> tile8(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);
-            case 7 -> tile7(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);
-            case 6 -> tile6(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);
-            case 5 -> tile5(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);
-            case 4 -> tile4(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);
-            case 3 -> tile3(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);
-            case 2 -> tile2(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);
-            case 1 -> tile1(nr, kc, a, aOff, b, bOff, c, cOff, ldc, alpha, beta, first, tmp);
+            case 12 -> tile12(kc, a, aOff, b, bOff, tmp);
+            case 11 -> tile11(kc, a, aOff, b, bOff, tmp);
+            case 10 -> tile10(kc, a, aOff, b, bOff, tmp);
+            case 9 -> tile9(kc, a, aOff, b, bOff, tmp);
+            case 8 -> tile8(kc, a, aOff, b, bOff, tmp);
+            case 7 -> tile7(kc, a, aOff, b, bOff, tmp);
+            case 6 -> tile6(kc, a, aOff, b, bOff, tmp);
+            case 5 -> tile5(kc, a, aOff, b, bOff, tmp);
+            case 4 -> tile4(kc, a, aOff, b, bOff, tmp);
+            case 3 -> tile3(kc, a, aOff, b, bOff, tmp);
+            case 2 -> tile2(kc, a, aOff, b, bOff, tmp);
+            case 1 -> tile1(kc, a, aOff, b, bOff, tmp);
             default -> throw new IllegalArgumentException("mr must be in [1, " + GemmEngine.MR + "], got " + mr);
+        }
+        if (nr == 32) {
+            combineFull(mr, tmp, c, cOff, ldc, alpha, beta, first);
+        } else {
+            ScalarGemmKernel.combine(mr, nr, tmp, c, cOff, ldc, alpha, beta, first);
         }
     }
 
-    private static void tile8(int nr, int kc, float[] a, int aOff, float[] b, int bOff,
-                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
+    /** {@link ScalarGemmKernel#combine} for a full-width tile, one vector per 16 columns. */
+    private static void combineFull(int mr, float[] acc, float[] c, int cOff, int ldc,
+                                    float alpha, float beta, boolean first) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vb = FloatVector.broadcast(S, beta);
+        for (int i = 0; i < mr; i++) {
+            for (int v = 0; v < 32; v += 16) {
+                int ci = cOff + i * ldc + v;
+                FloatVector x = FloatVector.fromArray(S, acc, i * 32 + v);
+                if (!first) {
+                    x = x.fma(va, FloatVector.fromArray(S, c, ci));
+                } else if (beta == 0f) {
+                    x = x.mul(va);
+                } else {
+                    x = x.fma(va, FloatVector.fromArray(S, c, ci).mul(vb));
+                }
+                x.intoArray(c, ci);
+            }
+        }
+    }
+
+    private static void tile12(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S); FloatVector c8_1 = FloatVector.zero(S);
+        FloatVector c9_0 = FloatVector.zero(S); FloatVector c9_1 = FloatVector.zero(S);
+        FloatVector c10_0 = FloatVector.zero(S); FloatVector c10_1 = FloatVector.zero(S);
+        FloatVector c11_0 = FloatVector.zero(S); FloatVector c11_1 = FloatVector.zero(S);
+        int ai = aOff;
+        int bi = bOff;
+        int end = bOff + kc * 32;
+        for (; bi < end; bi += 32, ai += 12) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = a4.fma(b0, c4_0);
+            c4_1 = a4.fma(b1, c4_1);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = a5.fma(b0, c5_0);
+            c5_1 = a5.fma(b1, c5_1);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = a6.fma(b0, c6_0);
+            c6_1 = a6.fma(b1, c6_1);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = a7.fma(b0, c7_0);
+            c7_1 = a7.fma(b1, c7_1);
+            FloatVector a8 = FloatVector.broadcast(S, a[ai + 8]);
+            c8_0 = a8.fma(b0, c8_0);
+            c8_1 = a8.fma(b1, c8_1);
+            FloatVector a9 = FloatVector.broadcast(S, a[ai + 9]);
+            c9_0 = a9.fma(b0, c9_0);
+            c9_1 = a9.fma(b1, c9_1);
+            FloatVector a10 = FloatVector.broadcast(S, a[ai + 10]);
+            c10_0 = a10.fma(b0, c10_0);
+            c10_1 = a10.fma(b1, c10_1);
+            FloatVector a11 = FloatVector.broadcast(S, a[ai + 11]);
+            c11_0 = a11.fma(b0, c11_0);
+            c11_1 = a11.fma(b1, c11_1);
+        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
+        c8_0.intoArray(acc, 256);
+        c8_1.intoArray(acc, 272);
+        c9_0.intoArray(acc, 288);
+        c9_1.intoArray(acc, 304);
+        c10_0.intoArray(acc, 320);
+        c10_1.intoArray(acc, 336);
+        c11_0.intoArray(acc, 352);
+        c11_1.intoArray(acc, 368);
+    }
+
+    private static void tile11(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S); FloatVector c8_1 = FloatVector.zero(S);
+        FloatVector c9_0 = FloatVector.zero(S); FloatVector c9_1 = FloatVector.zero(S);
+        FloatVector c10_0 = FloatVector.zero(S); FloatVector c10_1 = FloatVector.zero(S);
+        int ai = aOff;
+        int bi = bOff;
+        int end = bOff + kc * 32;
+        for (; bi < end; bi += 32, ai += 12) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = a4.fma(b0, c4_0);
+            c4_1 = a4.fma(b1, c4_1);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = a5.fma(b0, c5_0);
+            c5_1 = a5.fma(b1, c5_1);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = a6.fma(b0, c6_0);
+            c6_1 = a6.fma(b1, c6_1);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = a7.fma(b0, c7_0);
+            c7_1 = a7.fma(b1, c7_1);
+            FloatVector a8 = FloatVector.broadcast(S, a[ai + 8]);
+            c8_0 = a8.fma(b0, c8_0);
+            c8_1 = a8.fma(b1, c8_1);
+            FloatVector a9 = FloatVector.broadcast(S, a[ai + 9]);
+            c9_0 = a9.fma(b0, c9_0);
+            c9_1 = a9.fma(b1, c9_1);
+            FloatVector a10 = FloatVector.broadcast(S, a[ai + 10]);
+            c10_0 = a10.fma(b0, c10_0);
+            c10_1 = a10.fma(b1, c10_1);
+        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
+        c8_0.intoArray(acc, 256);
+        c8_1.intoArray(acc, 272);
+        c9_0.intoArray(acc, 288);
+        c9_1.intoArray(acc, 304);
+        c10_0.intoArray(acc, 320);
+        c10_1.intoArray(acc, 336);
+    }
+
+    private static void tile10(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S); FloatVector c8_1 = FloatVector.zero(S);
+        FloatVector c9_0 = FloatVector.zero(S); FloatVector c9_1 = FloatVector.zero(S);
+        int ai = aOff;
+        int bi = bOff;
+        int end = bOff + kc * 32;
+        for (; bi < end; bi += 32, ai += 12) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = a4.fma(b0, c4_0);
+            c4_1 = a4.fma(b1, c4_1);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = a5.fma(b0, c5_0);
+            c5_1 = a5.fma(b1, c5_1);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = a6.fma(b0, c6_0);
+            c6_1 = a6.fma(b1, c6_1);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = a7.fma(b0, c7_0);
+            c7_1 = a7.fma(b1, c7_1);
+            FloatVector a8 = FloatVector.broadcast(S, a[ai + 8]);
+            c8_0 = a8.fma(b0, c8_0);
+            c8_1 = a8.fma(b1, c8_1);
+            FloatVector a9 = FloatVector.broadcast(S, a[ai + 9]);
+            c9_0 = a9.fma(b0, c9_0);
+            c9_1 = a9.fma(b1, c9_1);
+        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
+        c8_0.intoArray(acc, 256);
+        c8_1.intoArray(acc, 272);
+        c9_0.intoArray(acc, 288);
+        c9_1.intoArray(acc, 304);
+    }
+
+    private static void tile9(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S); FloatVector c8_1 = FloatVector.zero(S);
+        int ai = aOff;
+        int bi = bOff;
+        int end = bOff + kc * 32;
+        for (; bi < end; bi += 32, ai += 12) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
+            FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
+            c0_0 = a0.fma(b0, c0_0);
+            c0_1 = a0.fma(b1, c0_1);
+            FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+            c1_0 = a1.fma(b0, c1_0);
+            c1_1 = a1.fma(b1, c1_1);
+            FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+            c2_0 = a2.fma(b0, c2_0);
+            c2_1 = a2.fma(b1, c2_1);
+            FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+            c3_0 = a3.fma(b0, c3_0);
+            c3_1 = a3.fma(b1, c3_1);
+            FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+            c4_0 = a4.fma(b0, c4_0);
+            c4_1 = a4.fma(b1, c4_1);
+            FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+            c5_0 = a5.fma(b0, c5_0);
+            c5_1 = a5.fma(b1, c5_1);
+            FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+            c6_0 = a6.fma(b0, c6_0);
+            c6_1 = a6.fma(b1, c6_1);
+            FloatVector a7 = FloatVector.broadcast(S, a[ai + 7]);
+            c7_0 = a7.fma(b0, c7_0);
+            c7_1 = a7.fma(b1, c7_1);
+            FloatVector a8 = FloatVector.broadcast(S, a[ai + 8]);
+            c8_0 = a8.fma(b0, c8_0);
+            c8_1 = a8.fma(b1, c8_1);
+        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
+        c8_0.intoArray(acc, 256);
+        c8_1.intoArray(acc, 272);
+    }
+
+    private static void tile8(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
@@ -58,7 +379,7 @@ final class VectorGemmKernel {
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
-        for (; bi < end; bi += 32, ai += 8) {
+        for (; bi < end; bi += 32, ai += 12) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
@@ -86,84 +407,25 @@ final class VectorGemmKernel {
             c7_0 = a7.fma(b0, c7_0);
             c7_1 = a7.fma(b1, c7_1);
         }
-        if (nr == 32) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (!first) {
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16)).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 0)).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 16)).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 0)).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 16)).intoArray(c, cOff + 5 * ldc + 16);
-                c6_0.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + 0)).intoArray(c, cOff + 6 * ldc + 0);
-                c6_1.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + 16)).intoArray(c, cOff + 6 * ldc + 16);
-                c7_0.fma(va, FloatVector.fromArray(S, c, cOff + 7 * ldc + 0)).intoArray(c, cOff + 7 * ldc + 0);
-                c7_1.fma(va, FloatVector.fromArray(S, c, cOff + 7 * ldc + 16)).intoArray(c, cOff + 7 * ldc + 16);
-            } else if (beta == 0f) {
-                c0_0.mul(va).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.mul(va).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.mul(va).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.mul(va).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.mul(va).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.mul(va).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.mul(va).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.mul(va).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.mul(va).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.mul(va).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.mul(va).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.mul(va).intoArray(c, cOff + 5 * ldc + 16);
-                c6_0.mul(va).intoArray(c, cOff + 6 * ldc + 0);
-                c6_1.mul(va).intoArray(c, cOff + 6 * ldc + 16);
-                c7_0.mul(va).intoArray(c, cOff + 7 * ldc + 0);
-                c7_1.mul(va).intoArray(c, cOff + 7 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0).mul(vb)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16).mul(vb)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0).mul(vb)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16).mul(vb)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0).mul(vb)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16).mul(vb)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0).mul(vb)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16).mul(vb)).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 0).mul(vb)).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 16).mul(vb)).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 0).mul(vb)).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 16).mul(vb)).intoArray(c, cOff + 5 * ldc + 16);
-                c6_0.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + 0).mul(vb)).intoArray(c, cOff + 6 * ldc + 0);
-                c6_1.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + 16).mul(vb)).intoArray(c, cOff + 6 * ldc + 16);
-                c7_0.fma(va, FloatVector.fromArray(S, c, cOff + 7 * ldc + 0).mul(vb)).intoArray(c, cOff + 7 * ldc + 0);
-                c7_1.fma(va, FloatVector.fromArray(S, c, cOff + 7 * ldc + 16).mul(vb)).intoArray(c, cOff + 7 * ldc + 16);
-            }
-        } else {
-            c0_0.intoArray(tmp, 0);
-            c0_1.intoArray(tmp, 16);
-            c1_0.intoArray(tmp, 32);
-            c1_1.intoArray(tmp, 48);
-            c2_0.intoArray(tmp, 64);
-            c2_1.intoArray(tmp, 80);
-            c3_0.intoArray(tmp, 96);
-            c3_1.intoArray(tmp, 112);
-            c4_0.intoArray(tmp, 128);
-            c4_1.intoArray(tmp, 144);
-            c5_0.intoArray(tmp, 160);
-            c5_1.intoArray(tmp, 176);
-            c6_0.intoArray(tmp, 192);
-            c6_1.intoArray(tmp, 208);
-            c7_0.intoArray(tmp, 224);
-            c7_1.intoArray(tmp, 240);
-            ScalarGemmKernel.combine(8, nr, tmp, c, cOff, ldc, alpha, beta, first);
-        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
     }
 
-    private static void tile7(int nr, int kc, float[] a, int aOff, float[] b, int bOff,
-                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
+    private static void tile7(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
@@ -174,7 +436,7 @@ final class VectorGemmKernel {
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
-        for (; bi < end; bi += 32, ai += 8) {
+        for (; bi < end; bi += 32, ai += 12) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
@@ -199,76 +461,23 @@ final class VectorGemmKernel {
             c6_0 = a6.fma(b0, c6_0);
             c6_1 = a6.fma(b1, c6_1);
         }
-        if (nr == 32) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (!first) {
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16)).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 0)).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 16)).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 0)).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 16)).intoArray(c, cOff + 5 * ldc + 16);
-                c6_0.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + 0)).intoArray(c, cOff + 6 * ldc + 0);
-                c6_1.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + 16)).intoArray(c, cOff + 6 * ldc + 16);
-            } else if (beta == 0f) {
-                c0_0.mul(va).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.mul(va).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.mul(va).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.mul(va).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.mul(va).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.mul(va).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.mul(va).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.mul(va).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.mul(va).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.mul(va).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.mul(va).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.mul(va).intoArray(c, cOff + 5 * ldc + 16);
-                c6_0.mul(va).intoArray(c, cOff + 6 * ldc + 0);
-                c6_1.mul(va).intoArray(c, cOff + 6 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0).mul(vb)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16).mul(vb)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0).mul(vb)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16).mul(vb)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0).mul(vb)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16).mul(vb)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0).mul(vb)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16).mul(vb)).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 0).mul(vb)).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 16).mul(vb)).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 0).mul(vb)).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 16).mul(vb)).intoArray(c, cOff + 5 * ldc + 16);
-                c6_0.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + 0).mul(vb)).intoArray(c, cOff + 6 * ldc + 0);
-                c6_1.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + 16).mul(vb)).intoArray(c, cOff + 6 * ldc + 16);
-            }
-        } else {
-            c0_0.intoArray(tmp, 0);
-            c0_1.intoArray(tmp, 16);
-            c1_0.intoArray(tmp, 32);
-            c1_1.intoArray(tmp, 48);
-            c2_0.intoArray(tmp, 64);
-            c2_1.intoArray(tmp, 80);
-            c3_0.intoArray(tmp, 96);
-            c3_1.intoArray(tmp, 112);
-            c4_0.intoArray(tmp, 128);
-            c4_1.intoArray(tmp, 144);
-            c5_0.intoArray(tmp, 160);
-            c5_1.intoArray(tmp, 176);
-            c6_0.intoArray(tmp, 192);
-            c6_1.intoArray(tmp, 208);
-            ScalarGemmKernel.combine(7, nr, tmp, c, cOff, ldc, alpha, beta, first);
-        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
     }
 
-    private static void tile6(int nr, int kc, float[] a, int aOff, float[] b, int bOff,
-                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
+    private static void tile6(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
@@ -278,7 +487,7 @@ final class VectorGemmKernel {
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
-        for (; bi < end; bi += 32, ai += 8) {
+        for (; bi < end; bi += 32, ai += 12) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
@@ -300,68 +509,21 @@ final class VectorGemmKernel {
             c5_0 = a5.fma(b0, c5_0);
             c5_1 = a5.fma(b1, c5_1);
         }
-        if (nr == 32) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (!first) {
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16)).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 0)).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 16)).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 0)).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 16)).intoArray(c, cOff + 5 * ldc + 16);
-            } else if (beta == 0f) {
-                c0_0.mul(va).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.mul(va).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.mul(va).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.mul(va).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.mul(va).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.mul(va).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.mul(va).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.mul(va).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.mul(va).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.mul(va).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.mul(va).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.mul(va).intoArray(c, cOff + 5 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0).mul(vb)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16).mul(vb)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0).mul(vb)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16).mul(vb)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0).mul(vb)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16).mul(vb)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0).mul(vb)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16).mul(vb)).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 0).mul(vb)).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 16).mul(vb)).intoArray(c, cOff + 4 * ldc + 16);
-                c5_0.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 0).mul(vb)).intoArray(c, cOff + 5 * ldc + 0);
-                c5_1.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + 16).mul(vb)).intoArray(c, cOff + 5 * ldc + 16);
-            }
-        } else {
-            c0_0.intoArray(tmp, 0);
-            c0_1.intoArray(tmp, 16);
-            c1_0.intoArray(tmp, 32);
-            c1_1.intoArray(tmp, 48);
-            c2_0.intoArray(tmp, 64);
-            c2_1.intoArray(tmp, 80);
-            c3_0.intoArray(tmp, 96);
-            c3_1.intoArray(tmp, 112);
-            c4_0.intoArray(tmp, 128);
-            c4_1.intoArray(tmp, 144);
-            c5_0.intoArray(tmp, 160);
-            c5_1.intoArray(tmp, 176);
-            ScalarGemmKernel.combine(6, nr, tmp, c, cOff, ldc, alpha, beta, first);
-        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
     }
 
-    private static void tile5(int nr, int kc, float[] a, int aOff, float[] b, int bOff,
-                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
+    private static void tile5(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
@@ -370,7 +532,7 @@ final class VectorGemmKernel {
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
-        for (; bi < end; bi += 32, ai += 8) {
+        for (; bi < end; bi += 32, ai += 12) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
@@ -389,60 +551,19 @@ final class VectorGemmKernel {
             c4_0 = a4.fma(b0, c4_0);
             c4_1 = a4.fma(b1, c4_1);
         }
-        if (nr == 32) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (!first) {
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16)).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 0)).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 16)).intoArray(c, cOff + 4 * ldc + 16);
-            } else if (beta == 0f) {
-                c0_0.mul(va).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.mul(va).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.mul(va).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.mul(va).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.mul(va).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.mul(va).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.mul(va).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.mul(va).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.mul(va).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.mul(va).intoArray(c, cOff + 4 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0).mul(vb)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16).mul(vb)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0).mul(vb)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16).mul(vb)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0).mul(vb)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16).mul(vb)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0).mul(vb)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16).mul(vb)).intoArray(c, cOff + 3 * ldc + 16);
-                c4_0.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 0).mul(vb)).intoArray(c, cOff + 4 * ldc + 0);
-                c4_1.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + 16).mul(vb)).intoArray(c, cOff + 4 * ldc + 16);
-            }
-        } else {
-            c0_0.intoArray(tmp, 0);
-            c0_1.intoArray(tmp, 16);
-            c1_0.intoArray(tmp, 32);
-            c1_1.intoArray(tmp, 48);
-            c2_0.intoArray(tmp, 64);
-            c2_1.intoArray(tmp, 80);
-            c3_0.intoArray(tmp, 96);
-            c3_1.intoArray(tmp, 112);
-            c4_0.intoArray(tmp, 128);
-            c4_1.intoArray(tmp, 144);
-            ScalarGemmKernel.combine(5, nr, tmp, c, cOff, ldc, alpha, beta, first);
-        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
     }
 
-    private static void tile4(int nr, int kc, float[] a, int aOff, float[] b, int bOff,
-                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
+    private static void tile4(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
@@ -450,7 +571,7 @@ final class VectorGemmKernel {
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
-        for (; bi < end; bi += 32, ai += 8) {
+        for (; bi < end; bi += 32, ai += 12) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
@@ -466,59 +587,24 @@ final class VectorGemmKernel {
             c3_0 = a3.fma(b0, c3_0);
             c3_1 = a3.fma(b1, c3_1);
         }
-        if (nr == 32) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (!first) {
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16)).intoArray(c, cOff + 3 * ldc + 16);
-            } else if (beta == 0f) {
-                c0_0.mul(va).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.mul(va).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.mul(va).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.mul(va).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.mul(va).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.mul(va).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.mul(va).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.mul(va).intoArray(c, cOff + 3 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0).mul(vb)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16).mul(vb)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0).mul(vb)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16).mul(vb)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0).mul(vb)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16).mul(vb)).intoArray(c, cOff + 2 * ldc + 16);
-                c3_0.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 0).mul(vb)).intoArray(c, cOff + 3 * ldc + 0);
-                c3_1.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + 16).mul(vb)).intoArray(c, cOff + 3 * ldc + 16);
-            }
-        } else {
-            c0_0.intoArray(tmp, 0);
-            c0_1.intoArray(tmp, 16);
-            c1_0.intoArray(tmp, 32);
-            c1_1.intoArray(tmp, 48);
-            c2_0.intoArray(tmp, 64);
-            c2_1.intoArray(tmp, 80);
-            c3_0.intoArray(tmp, 96);
-            c3_1.intoArray(tmp, 112);
-            ScalarGemmKernel.combine(4, nr, tmp, c, cOff, ldc, alpha, beta, first);
-        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
     }
 
-    private static void tile3(int nr, int kc, float[] a, int aOff, float[] b, int bOff,
-                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
+    private static void tile3(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
         FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
-        for (; bi < end; bi += 32, ai += 8) {
+        for (; bi < end; bi += 32, ai += 12) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
@@ -531,50 +617,21 @@ final class VectorGemmKernel {
             c2_0 = a2.fma(b0, c2_0);
             c2_1 = a2.fma(b1, c2_1);
         }
-        if (nr == 32) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (!first) {
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16)).intoArray(c, cOff + 2 * ldc + 16);
-            } else if (beta == 0f) {
-                c0_0.mul(va).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.mul(va).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.mul(va).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.mul(va).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.mul(va).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.mul(va).intoArray(c, cOff + 2 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0).mul(vb)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16).mul(vb)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0).mul(vb)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16).mul(vb)).intoArray(c, cOff + 1 * ldc + 16);
-                c2_0.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 0).mul(vb)).intoArray(c, cOff + 2 * ldc + 0);
-                c2_1.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + 16).mul(vb)).intoArray(c, cOff + 2 * ldc + 16);
-            }
-        } else {
-            c0_0.intoArray(tmp, 0);
-            c0_1.intoArray(tmp, 16);
-            c1_0.intoArray(tmp, 32);
-            c1_1.intoArray(tmp, 48);
-            c2_0.intoArray(tmp, 64);
-            c2_1.intoArray(tmp, 80);
-            ScalarGemmKernel.combine(3, nr, tmp, c, cOff, ldc, alpha, beta, first);
-        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
     }
 
-    private static void tile2(int nr, int kc, float[] a, int aOff, float[] b, int bOff,
-                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
+    private static void tile2(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
-        for (; bi < end; bi += 32, ai += 8) {
+        for (; bi < end; bi += 32, ai += 12) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
@@ -584,65 +641,26 @@ final class VectorGemmKernel {
             c1_0 = a1.fma(b0, c1_0);
             c1_1 = a1.fma(b1, c1_1);
         }
-        if (nr == 32) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (!first) {
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16)).intoArray(c, cOff + 1 * ldc + 16);
-            } else if (beta == 0f) {
-                c0_0.mul(va).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.mul(va).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.mul(va).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.mul(va).intoArray(c, cOff + 1 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0).mul(vb)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16).mul(vb)).intoArray(c, cOff + 0 * ldc + 16);
-                c1_0.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 0).mul(vb)).intoArray(c, cOff + 1 * ldc + 0);
-                c1_1.fma(va, FloatVector.fromArray(S, c, cOff + 1 * ldc + 16).mul(vb)).intoArray(c, cOff + 1 * ldc + 16);
-            }
-        } else {
-            c0_0.intoArray(tmp, 0);
-            c0_1.intoArray(tmp, 16);
-            c1_0.intoArray(tmp, 32);
-            c1_1.intoArray(tmp, 48);
-            ScalarGemmKernel.combine(2, nr, tmp, c, cOff, ldc, alpha, beta, first);
-        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
     }
 
-    private static void tile1(int nr, int kc, float[] a, int aOff, float[] b, int bOff,
-                               float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
+    private static void tile1(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
         FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
-        for (; bi < end; bi += 32, ai += 8) {
+        for (; bi < end; bi += 32, ai += 12) {
             FloatVector b0 = FloatVector.fromArray(S, b, bi + 0);
             FloatVector b1 = FloatVector.fromArray(S, b, bi + 16);
             FloatVector a0 = FloatVector.broadcast(S, a[ai + 0]);
             c0_0 = a0.fma(b0, c0_0);
             c0_1 = a0.fma(b1, c0_1);
         }
-        if (nr == 32) {
-            FloatVector va = FloatVector.broadcast(S, alpha);
-            if (!first) {
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16)).intoArray(c, cOff + 0 * ldc + 16);
-            } else if (beta == 0f) {
-                c0_0.mul(va).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.mul(va).intoArray(c, cOff + 0 * ldc + 16);
-            } else {
-                FloatVector vb = FloatVector.broadcast(S, beta);
-                c0_0.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 0).mul(vb)).intoArray(c, cOff + 0 * ldc + 0);
-                c0_1.fma(va, FloatVector.fromArray(S, c, cOff + 0 * ldc + 16).mul(vb)).intoArray(c, cOff + 0 * ldc + 16);
-            }
-        } else {
-            c0_0.intoArray(tmp, 0);
-            c0_1.intoArray(tmp, 16);
-            ScalarGemmKernel.combine(1, nr, tmp, c, cOff, ldc, alpha, beta, first);
-        }
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
     }
 
 }
