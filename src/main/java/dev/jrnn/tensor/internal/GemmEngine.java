@@ -230,6 +230,11 @@ public final class GemmEngine {
                     } else {
                         packA(j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
                     }
+                    if (!j.vector) {
+                        ScalarGemmKernel.block(mc, nc, kc, apack, bp, bBase, j.c, j.cOff + ic * j.ldc + jc, j.ldc,
+                                j.alpha, j.beta, first, ws.accRows, ws.brow);
+                        continue;
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bo = bBase + (jr / NR) * kc * NR;
@@ -238,13 +243,8 @@ public final class GemmEngine {
                             int mr = Math.min(MR, mc - ir);
                             int ao = (ir / MR) * kc * MR;
                             int co = cCol + (ic + ir) * j.ldc;
-                            if (j.vector) {
-                                VectorGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
-                                        j.alpha, j.beta, first, tmp);
-                            } else {
-                                ScalarGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
-                                        j.alpha, j.beta, first, tmp);
-                            }
+                            VectorGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
+                                    j.alpha, j.beta, first, tmp);
                         }
                     }
                 }
@@ -327,6 +327,8 @@ public final class GemmEngine {
         final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
         final float[] tmp = new float[MR * NR]; // (MR, NR)
         final int[] idx = new int[16];          // gather offsets for VectorPacking
+        final float[][] accRows = new float[MR][ScalarGemmKernel.CHUNK]; // (MR, CHUNK) scalar accumulators
+        final float[] brow = new float[ScalarGemmKernel.CHUNK];          // (CHUNK) one row of packed B
     }
 
     /** The arguments of one call, reused per calling thread; parts split the output tiles. */

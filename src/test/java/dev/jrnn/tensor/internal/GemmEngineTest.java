@@ -106,6 +106,33 @@ class GemmEngineTest {
     }
 
     @Test
+    void microTileReferenceFormGivesTheSameBitsAsTheBlockedKernels() {
+        SplittableRandom rng = TestSupport.rng(7);
+        int m = 30;
+        int n = 70;
+        int k = 300;
+        Problem p = new Problem(rng, false, true, m, n, k, false);
+        float[] expected = p.run(GemmEngine.Kernel.SCALAR, 1, 0.5f, 2f, null);
+        float[] c = p.c0.clone();
+        float[] ap = new float[GemmEngine.MC * GemmEngine.KC];
+        float[] bp = new float[GemmEngine.KC * GemmEngine.NC];
+        float[] tmp = new float[GemmEngine.MR * GemmEngine.NR];
+        for (int pc = 0; pc < k; pc += GemmEngine.KC) {
+            int kc = Math.min(GemmEngine.KC, k - pc);
+            GemmEngine.packA(false, p.a, p.aOff, p.lda, 0, m, pc, kc, ap);
+            GemmEngine.packB(true, p.b, p.bOff, p.ldb, pc, kc, 0, n, bp, 0);
+            for (int jr = 0; jr < n; jr += GemmEngine.NR) {
+                for (int ir = 0; ir < m; ir += GemmEngine.MR) {
+                    ScalarGemmKernel.tile(Math.min(GemmEngine.MR, m - ir), Math.min(GemmEngine.NR, n - jr), kc,
+                            ap, (ir / GemmEngine.MR) * kc * GemmEngine.MR, bp, (jr / GemmEngine.NR) * kc * GemmEngine.NR,
+                            c, p.cOff + ir * p.ldc + jr, p.ldc, 0.5f, 2f, pc == 0, tmp);
+                }
+            }
+        }
+        assertThat(c).isEqualTo(expected);
+    }
+
+    @Test
     void betaZeroOverwritesNaNGarbage() {
         SplittableRandom rng = TestSupport.rng(3);
         for (GemmEngine.Kernel kernel : kernels()) {
