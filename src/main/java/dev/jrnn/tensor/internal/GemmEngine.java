@@ -34,6 +34,17 @@ import java.util.Arrays;
  * an {@link #MR} x {@link #NR} register-tiled micro-kernel runs on them. Threads split the output
  * tiles only.
  *
+ * <h2>Example: one RNN time step</h2>
+ * <pre>{@code
+ * // once per weight update: W_hh (H, H) torch layout, packed as op(B) = W_hhᵀ, shape (H, H)
+ * PackedB whh = PackedB.pack(true, H, H, wHh, 0, H);     // or whh.repack(true, wHh, 0, H)
+ * // every step: gates (N, H) += h_{t-1} (N, H) · W_hhᵀ, accumulating onto the input projection
+ * GemmEngine.sgemm(false, N, 1f, h, hOff, H, whh, 1f, gates, gOff, H);
+ * }</pre>
+ *
+ * <p>Memory: each thread that calls (or works for) the engine keeps a workspace of
+ * {@code (MC·KC + KC·NC + MR·NR)} floats ≈ 1.2 MiB, allocated on its first call.
+ *
  * <p>Thread-safe: concurrent calls are fine (they must not write overlapping C).
  */
 public final class GemmEngine {

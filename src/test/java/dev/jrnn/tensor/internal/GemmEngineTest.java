@@ -243,6 +243,46 @@ class GemmEngineTest {
         return GemmEngine.Kernel.DEFAULT;
     }
 
+    /** {@return bytes allocated so far by the current thread, or -1 when the JVM cannot tell} */
+    private static long allocatedBytes() {
+        try { // reflection: the test module does not read java.management at compile time
+            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                    .invoke(null);
+            Class<?> sun = Class.forName("com.sun.management.ThreadMXBean");
+            if (!sun.isInstance(bean)) {
+                return -1;
+            }
+            return (long) sun.getMethod("getThreadAllocatedBytes", long.class)
+                    .invoke(bean, Thread.currentThread().getId());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    @Test
+    void steadyStateCallsDoNotAllocate() {
+        if (Simd.vectorEnabled() || allocatedBytes() < 0) {
+            return; // the interpreter boxes Vector API values until C2 compiles the kernel
+        }
+        SplittableRandom rng = TestSupport.rng(8);
+        Problem p = new Problem(rng, false, true, 20, 70, 300, false);
+        PackedB packed = PackedB.pack(true, p.k, p.n, p.b, p.bOff, p.ldb);
+        float[] c = p.c0.clone();
+        Runnable call = () -> {
+            GemmEngine.sgemm(false, true, p.m, p.n, p.k, 1f, p.a, p.aOff, p.lda, p.b, p.bOff, p.ldb, 0f, c, p.cOff, p.ldc);
+            GemmEngine.sgemm(false, p.m, 1f, p.a, p.aOff, p.lda, packed, 1f, c, p.cOff, p.ldc);
+        };
+        call.run(); // the first call per thread allocates the workspace
+        long t0 = allocatedBytes();
+        long t1 = allocatedBytes();
+        long overhead = t1 - t0; // of the reflective probe itself
+        for (int i = 0; i < 50; i++) {
+            call.run();
+        }
+        long allocated = allocatedBytes() - t1 - overhead;
+        assertThat(allocated).as("bytes allocated by 100 GEMM calls").isLessThan(256);
+    }
+
     @Test
     void workersSurviveExceptionsAndAreDaemons() {
         AtomicInteger ran = new AtomicInteger();
