@@ -453,6 +453,10 @@ public final class Tensor {
         int[] s = shape.clone();
         int infer = -1;
         long known = 1;
+        boolean hasZero = false;
+        for (int v : s) {
+            hasZero |= v == 0;
+        }
         for (int d = 0; d < s.length; d++) {
             if (s[d] == -1) {
                 if (infer >= 0) {
@@ -465,7 +469,7 @@ public final class Tensor {
                         + " of shape " + Arrays.toString(s));
             } else {
                 known *= s[d];
-                if (known > MAX_NUMEL) {
+                if (!hasZero && known > MAX_NUMEL) {
                     throw new IllegalArgumentException(op + ": shape " + Arrays.toString(s)
                             + " is invalid for input of size " + numel);
                 }
@@ -1654,7 +1658,7 @@ public final class Tensor {
     static int[] broadcastShapes(int[] a, int[] b) {
         int n = Math.max(a.length, b.length);
         int[] s = new int[n];
-        for (int i = 0; i < n; i++) {
+        for (int i = n - 1; i >= 0; i--) {     // right to left, so errors name the last mismatch as torch
             int da = i - (n - a.length);
             int db = i - (n - b.length);
             int sa = da >= 0 ? a[da] : 1;
