@@ -96,7 +96,7 @@ public final class FastMath {
             q = Math.fma(q, z, T2);
             q = Math.fma(q, z, T1);
             q = Math.fma(q, z, T0);
-            return Math.fma(x * z, q, x);
+            return Math.copySign(Math.fma(x * z, q, x), x); // copySign keeps tanh(-0) = -0
         }
         float e = exp(ax + ax);
         return Math.copySign(1f - 2f / (e + 1f), x);

@@ -91,11 +91,10 @@ final class VectorMath {
         FloatVector small = x.mul(z).fma(q, x);
         FloatVector e = exp(ax.add(ax));
         FloatVector big = FloatVector.broadcast(F, 2f).div(e.add(1f)).neg().add(1f); // 1 - 2 / (e + 1)
-        // copySign(big, x): big is >= 0 or NaN; take the sign bit of x
-        IntVector sign = x.reinterpretAsInts().and(SIGN);
-        FloatVector signedBig = big.reinterpretAsInts().and(~SIGN).or(sign).reinterpretAsFloats();
         VectorMask<Float> usePoly = ax.lt(TANH_POLY_LIMIT);
-        return signedBig.blend(small, usePoly);
+        // copySign(result, x) on both branches, as the scalar code does
+        IntVector sign = x.reinterpretAsInts().and(SIGN);
+        return big.blend(small, usePoly).reinterpretAsInts().and(~SIGN).or(sign).reinterpretAsFloats();
     }
 
     static FloatVector sigmoid(FloatVector x) {
