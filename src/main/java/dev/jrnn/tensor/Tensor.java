@@ -244,7 +244,7 @@ public final class Tensor {
      * @param dim the dimension, negative counts from the end
      */
     public int size(int dim) {
-        return shape[wrapDim(dim, shape.length)];
+        return shape[wrapDimOfShape("size", dim)];
     }
 
     /**
@@ -253,7 +253,16 @@ public final class Tensor {
      * @param dim the dimension, negative counts from the end
      */
     public int stride(int dim) {
-        return strides[wrapDim(dim, shape.length)];
+        return strides[wrapDimOfShape("stride", dim)];
+    }
+
+    private int wrapDimOfShape(String op, int dim) {
+        int d = wrapDim(dim, shape.length);
+        if (shape.length == 0) {
+            throw new IllegalArgumentException(op + ": dimension specified as " + dim
+                    + " but tensor has no dimensions");
+        }
+        return d;
     }
 
     /**
@@ -533,6 +542,9 @@ public final class Tensor {
         int n = shape.length;
         int a = wrapDim(dim0, n);
         int b = wrapDim(dim1, n);
+        if (n == 0) {
+            return new Tensor(data, offset, shape, strides);
+        }
         int[] s = shape.clone();
         int[] st = strides.clone();
         s[a] = shape[b];

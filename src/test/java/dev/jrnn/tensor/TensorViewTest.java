@@ -322,6 +322,17 @@ class TensorViewTest {
         assertThatThrownBy(() -> a.stride(3))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Dimension out of range (expected to be in range of [-3, 2], but got 3)");
+        Tensor scalar = Tensor.scalar(1f);
+        assertThatThrownBy(() -> scalar.size(0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("size: dimension specified as 0 but tensor has no dimensions");
+        assertThatThrownBy(() -> scalar.stride(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("stride: dimension specified as -1 but tensor has no dimensions");
+        assertThat(scalar.transpose(0, -1).item()).isEqualTo(1f);
+        assertThat(scalar.permute().dim()).isZero();
+        assertThat(scalar.unsqueeze(-1).shape()).containsExactly(1);
+        assertThat(scalar.expand(2, 3).strides()).containsExactly(0, 0);
         assertThat(a.shapeString()).isEqualTo("(2, 3, 4)");
         assertThat(iota(5).shapeString()).isEqualTo("(5,)");
         assertThat(Tensor.scalar(1f).shapeString()).isEqualTo("()");
