@@ -47,7 +47,7 @@ public final class UlpSweep {
         sweep("sigmoid-wide", -104f, 89f, step * 16, FastMath::sigmoid, (s, d, n) -> VectorMath.sigmoid(s, 0, d, 0, n),
                 x -> 1 / (1 + Math.exp(-x)), vector);
         sweep("exp", -88f, 88f, step, FastMath::exp, (s, d, n) -> VectorMath.exp(s, 0, d, 0, n), Math::exp, vector);
-        sweep("exp-subnormal", -104f, -87f, step, FastMath::exp, (s, d, n) -> VectorMath.exp(s, 0, d, 0, n), Math::exp, vector);
+        sweep("exp-low", -104f, 0f, step, FastMath::exp, (s, d, n) -> VectorMath.exp(s, 0, d, 0, n), Math::exp, vector);
         if (vector) {
             sweep("lanewise TANH", -20f, 20f, step * 64, null, (s, d, n) -> VectorLanewise.tanh(s, d, n), Math::tanh, true);
             sweep("lanewise EXP", -88f, 88f, step * 64, null, (s, d, n) -> VectorLanewise.exp(s, d, n), Math::exp, true);
@@ -67,18 +67,20 @@ public final class UlpSweep {
         float worstX = Float.NaN;
         long count = 0;
         long mismatches = 0;
-        // negative side: bits of -0 .. lo ; positive side: +0 .. hi
+        // side 0: the non-negative floats in [lo, hi]; side 1: the negative ones, by magnitude
         for (int side = 0; side < 2; side++) {
-            int endBits = Float.floatToRawIntBits(Math.abs(side == 0 ? lo : hi));
-            if ((side == 0 ? lo : hi) * (side == 0 ? -1 : 1) < 0) {
+            float from = side == 0 ? Math.max(0f, lo) : Math.max(0f, -hi);
+            float to = side == 0 ? Math.max(0f, hi) : Math.max(0f, -lo);
+            if ((side == 0 && hi < 0f) || (side == 1 && lo > 0f)) {
                 continue;
             }
-            int bits = 0;
+            int endBits = Float.floatToRawIntBits(to);
+            int bits = Float.floatToRawIntBits(from);
             while (bits <= endBits) {
                 int n = 0;
                 while (n < chunk && bits <= endBits) {
                     float x = Float.intBitsToFloat(bits);
-                    xs[n++] = side == 0 ? -x : x;
+                    xs[n++] = side == 0 ? x : -x;
                     bits += step;
                     if (bits < 0) {
                         break;
