@@ -1131,14 +1131,26 @@ public final class Tensor {
      */
     public static Tensor stack(int dim, Tensor... tensors) {
         Objects.requireNonNull(tensors, "tensors");
-        if (tensors.length == 0) {
+        return stack(dim, Arrays.asList(tensors));
+    }
+
+    /**
+     * Stacks equally shaped tensors along a new dimension {@code dim}, as {@code torch.stack}.
+     *
+     * @param dim the position of the new dimension, in {@code [-dim()-1, dim()]}
+     * @param tensors the tensors, not modified; at least one, all of the same shape
+     * @return a new contiguous tensor
+     */
+    public static Tensor stack(int dim, List<Tensor> tensors) {
+        Objects.requireNonNull(tensors, "tensors");
+        if (tensors.isEmpty()) {
             throw new IllegalArgumentException("stack expects a non-empty TensorList");
         }
-        Tensor first = Objects.requireNonNull(tensors[0], "tensors[0]");
+        Tensor first = Objects.requireNonNull(tensors.get(0), "tensors[0]");
         int d = wrapDim(dim, first.shape.length + 1);
-        List<Tensor> parts = new ArrayList<>(tensors.length);
-        for (int i = 0; i < tensors.length; i++) {
-            Tensor t = Objects.requireNonNull(tensors[i], "tensors[" + i + "]");
+        List<Tensor> parts = new ArrayList<>(tensors.size());
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = Objects.requireNonNull(tensors.get(i), "tensors[" + i + "]");
             if (!Arrays.equals(t.shape, first.shape)) {
                 throw new IllegalArgumentException("stack expects each tensor to be equal size, but got "
                         + Arrays.toString(first.shape) + " at entry 0 and " + Arrays.toString(t.shape)

@@ -359,6 +359,9 @@ class TensorOpsTest {
         Tensor s2 = Tensor.stack(-1, a, b);
         assertThat(s2.shape()).containsExactly(2, 3, 2);
         assertThat(s2.toArray()).containsExactly(0, 10, 1, 12, 2, 14, 3, 11, 4, 13, 5, 15);
+        assertThat(Tensor.stack(1, List.of(a, b)).toArray()).containsExactly(0, 1, 2, 10, 12, 14, 3, 4, 5, 11, 13, 15);
+        assertThatThrownBy(() -> Tensor.stack(0, java.util.Arrays.asList(a, null)))
+                .isInstanceOf(NullPointerException.class).hasMessage("tensors[1]");
         Tensor sc = Tensor.stack(0, Tensor.scalar(1f), Tensor.scalar(2f));
         assertThat(sc.shape()).containsExactly(2);
         assertThatThrownBy(() -> Tensor.stack(0, a, Tensor.zeros(2, 4)))
