@@ -28,10 +28,15 @@ import java.util.Objects;
  * hash-based collections. Use {@link #contentEquals(Tensor)} for exact value equality or
  * {@link #allClose(Tensor, double, double)} for tolerance-based comparison.
  *
- * <p>Arguments are never null ({@link NullPointerException} names the argument); bad shapes, dims
- * and indices throw {@link IllegalArgumentException} or {@link IndexOutOfBoundsException} with a
- * message giving the expected and the actual value. Not thread-safe for concurrent mutation;
- * concurrent reads are safe.
+ * <p>Arguments are never null ({@link NullPointerException} names the argument). Bad shapes, dims,
+ * view arguments and incompatible operands throw {@link IllegalArgumentException} with a message
+ * giving the expected and the actual value (dims as torch: "Dimension out of range (expected to be
+ * in range of [-2, 1], but got 2)"); element indices of {@link #get(int...)} and
+ * {@link #set(float, int...)} are checked with {@link Objects#checkIndex} and throw
+ * {@link IndexOutOfBoundsException}. Shapes whose element count exceeds {@link #MAX_NUMEL} are
+ * rejected, so no size computation overflows.
+ *
+ * <p>Not thread-safe for concurrent mutation; concurrent reads are safe.
  */
 public final class Tensor {
 
