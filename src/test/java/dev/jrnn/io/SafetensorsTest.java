@@ -15,8 +15,10 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -482,6 +484,51 @@ class SafetensorsTest {
         ByteArrayOutputStream both = new ByteArrayOutputStream();
         both.write(one);
         assertThat(Safetensors.read(new ByteArrayInputStream(both.toByteArray())).floats("a")).containsExactly(3);
+    }
+
+    @Test
+    void mutatedFilesFailOnlyWithAFormatException() throws IOException {
+        byte[] valid = new SafetensorsWriter().metadata("k", "v")
+                .putFloats("a", new float[] {1, 2, 3, 4, 5, 6}, 2, 3)
+                .putLongs("n", new long[] {7}, 1)
+                .putFloats("s", new float[] {1})
+                .putFloats("e", new float[0], 0, 4).toByteArray();
+        int headerEnd = 8 + (int) ByteBuffer.wrap(valid).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        byte[] alphabet = "{}[]\",:-.0123456789eE \\u\u00e9FIB16432abcdefhnoprstz".getBytes(StandardCharsets.UTF_8);
+        SplittableRandom rng = new SplittableRandom(7);
+        int accepted = 0;
+        for (int iter = 0; iter < 20_000; iter++) {
+            byte[] b = valid.clone();
+            int edits = 1 + rng.nextInt(3);
+            for (int e = 0; e < edits; e++) {
+                int kind = rng.nextInt(10);
+                if (kind < 6) {          // replace a header byte with a JSON-ish one
+                    int end = Math.min(headerEnd, b.length);
+                    if (end > 8) {
+                        b[8 + rng.nextInt(end - 8)] = alphabet[rng.nextInt(alphabet.length)];
+                    }
+                } else if (kind < 7) {   // random byte anywhere
+                    if (b.length > 0) {
+                        b[rng.nextInt(b.length)] = (byte) rng.nextInt(256);
+                    }
+                } else if (kind < 8) {   // truncate
+                    b = Arrays.copyOf(b, rng.nextInt(b.length + 1));
+                } else if (kind < 9) {   // corrupt the length field
+                    if (b.length >= 8) {
+                        b[rng.nextInt(8)] = (byte) rng.nextInt(256);
+                    }
+                } else {                 // append junk
+                    b = Arrays.copyOf(b, b.length + 1 + rng.nextInt(16));
+                }
+            }
+            try {
+                Safetensors.read(b);
+                accepted++;
+            } catch (SafetensorsFormatException expected) {
+                assertThat(expected.getMessage()).isNotBlank();
+            }
+        }
+        assertThat(accepted).as("some mutations (e.g. in metadata strings) stay valid").isPositive();
     }
 
     static byte[] concat(byte[]... parts) {
