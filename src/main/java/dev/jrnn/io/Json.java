@@ -9,15 +9,17 @@ import java.util.Map;
 /**
  * A small strict JSON (RFC 8259) parser and string writer, just enough for safetensors headers.
  *
- * <p>Values map to: object → {@code Map<String, Object>} (insertion order, duplicate keys are an
+ * <p>The header is read member by member ({@link #beginObject()}, {@link #nextKey()},
+ * {@link #memberValue()}, {@link #end()}), so no tree of the whole header is ever built. Values map
+ * to: object → {@code Map<String, Object>} (insertion order, duplicate keys are an
  * error), array → {@code List<Object>}, string → {@code String}, number → {@link Num} (the exact
  * lexeme), {@code true}/{@code false} → {@code Boolean}, {@code null} → {@link #NULL}.
  *
  * <p>Errors are {@link SafetensorsFormatException}s that give the <em>byte offset in the file</em>
  * of the offending character: the header text starts at file byte {@code baseOffset}. Nesting is
- * limited to {@value #MAX_DEPTH} levels and arrays to {@value #MAX_ARRAY} elements (a safetensors
- * header holds only shapes and offsets in arrays), so hostile input cannot exhaust the stack or the
- * heap. Not thread-safe; one instance parses one text.
+ * limited to {@value #MAX_DEPTH} levels, arrays to {@value #MAX_ARRAY} elements (a safetensors
+ * header holds only shapes and offsets in arrays) and one top-level member to {@value #MAX_VALUES}
+ * values, so hostile input can exhaust neither the stack nor the heap. Not thread-safe; one instance parses one text.
  */
 final class Json {
 
@@ -31,6 +33,8 @@ final class Json {
 
     static final int MAX_DEPTH = 64;
     static final int MAX_ARRAY = 4096;
+    /** Most values (of any kind, containers included) in one top-level member. */
+    static final int MAX_VALUES = 1 << 20;
 
     /** A JSON number, kept as its exact lexeme. */
     static final class Num {
@@ -65,6 +69,7 @@ final class Json {
     private final String s;
     private final long baseOffset;
     private int pos;
+    private int budget = MAX_VALUES; // values still allowed in the current top-level member
 
     /**
      * @param text the decoded header text, not modified
@@ -74,14 +79,6 @@ final class Json {
     Json(String text, long baseOffset) {
         this.s = text;
         this.baseOffset = baseOffset;
-    }
-
-    /** {@return the single JSON value that makes up {@code text}} */
-    static Object parse(String text, long baseOffset) throws SafetensorsFormatException {
-        Json p = new Json(text, baseOffset);
-        Object v = p.value(0);
-        p.end();
-        return v;
     }
 
     // ---------------------------------------------------------------- incremental top-level object
@@ -139,6 +136,7 @@ final class Json {
 
     /** {@return the value of the current member, parsed at nesting depth 1} */
     Object memberValue() throws SafetensorsFormatException {
+        budget = MAX_VALUES;
         return value(1);
     }
 
@@ -161,6 +159,9 @@ final class Json {
         skipWs();
         if (pos >= s.length()) {
             throw error("unexpected end of header: expected a JSON value");
+        }
+        if (--budget < 0) {
+            throw error("more than " + MAX_VALUES + " JSON values in one header member");
         }
         char c = s.charAt(pos);
         switch (c) {

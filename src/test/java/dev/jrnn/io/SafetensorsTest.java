@@ -364,6 +364,9 @@ class SafetensorsTest {
         assertRejected(deep, new byte[0], "invalid JSON header: JSON nested deeper than 64 levels at byte 76");
         String wide = "{\"a\":[" + "0,".repeat(5000) + "0]}";
         assertRejected(wide, new byte[0], "invalid JSON header: JSON array longer than 4096 elements at byte 8206");
+        // 300 x 4000 = 1.2 million values in one member: refused before they are all built
+        String many = "{\"__metadata__\":[" + ("[" + "0,".repeat(3999) + "0],").repeat(300) + "0]}";
+        assertRejected(many, new byte[0], "invalid JSON header: more than 1048576 JSON values in one header member at byte ");
     }
 
     @Test
