@@ -1,0 +1,421 @@
+package dev.jrnn.tensor.internal;
+
+import java.util.Arrays;
+
+/**
+ * BLAS-like single-precision GEMM on raw row-major arrays: {@code C = alpha * op(A) * op(B) + beta * C}.
+ * This is the entry point for code that runs per time step (the RNN layers): it validates in
+ * O(1), never allocates in steady state (packing buffers are per thread and reused), and splits
+ * large products across the {@link WorkerPool}.
+ *
+ * <h2>Conventions</h2>
+ * All matrices are row-major with a leading dimension (row stride) in elements:
+ * <ul>
+ *   <li>{@code op(A)} is {@code (M, K)}. {@code transA == false}: A is stored {@code (M, K)},
+ *       element (i, k) at {@code a[aOff + i * lda + k]}. {@code transA == true}: A is stored
+ *       {@code (K, M)} and {@code op(A) = Aᵀ}, element (i, k) at {@code a[aOff + k * lda + i]}.</li>
+ *   <li>{@code op(B)} is {@code (K, N)}. {@code transB == false}: B is stored {@code (K, N)}.
+ *       {@code transB == true}: B is stored {@code (N, K)}, e.g. a torch weight {@code (G, K)}, and
+ *       {@code op(B) = Bᵀ}: {@code C = X·Wᵀ} is {@code sgemm(false, true, ...)}.</li>
+ *   <li>C is {@code (M, N)}, element (i, j) at {@code c[cOff + i * ldc + j]}.</li>
+ *   <li>{@code beta == 0}: C is overwritten and never read (NaN in C does not propagate).
+ *       {@code K == 0}: {@code C = beta * C}.</li>
+ *   <li>C must not overlap A or B (not checked here; the {@code Tensor} facade checks).</li>
+ * </ul>
+ *
+ * <h2>Bits</h2>
+ * Every path (scalar or vector kernel, any thread count, packed or unpacked B) computes each
+ * element with the same operations in the same order (see {@link ScalarGemmKernel}), so the results
+ * are bitwise identical.
+ *
+ * <h2>Algorithm</h2>
+ * BLIS-style: loops over {@link #NC} columns, {@link #KC}-deep K blocks (fixed, so the reduction
+ * order never depends on threads), {@link #MC} rows; A and B blocks are packed into micro-panels and
+ * an {@link #MR} x {@link #NR} register-tiled micro-kernel runs on them. Threads split the output
+ * tiles only.
+ *
+ * <p>Thread-safe: concurrent calls are fine (they must not write overlapping C).
+ */
+public final class GemmEngine {
+
+    /** Micro-tile rows: rows of C held in registers by the micro-kernel. */
+    public static final int MR = 12;
+    /** Micro-tile columns: two 16-float AVX-512 vectors. The packed-B panel width. */
+    public static final int NR = 32;
+    /** K block depth; fixed for all paths because it defines the reduction order. */
+    public static final int KC = 256;
+    /** Rows of A packed per block (a multiple of MR): {@code (MC, KC)} floats stay in L2. */
+    public static final int MC = 144;
+    /** Columns of B packed per block (a multiple of NR): {@code (KC, NC)} floats. */
+    public static final int NC = 1024;
+    /** Below this many flops ({@code 2*M*N*K}) a product runs in the calling thread only. */
+    public static final long PARALLEL_MIN_FLOPS = 1L << 21;
+
+    /** Which micro-kernel to run; {@link #DEFAULT} follows {@link Simd#vectorEnabled()}. */
+    public enum Kernel {
+        /** The Vector API kernel when enabled, else the scalar one. */
+        DEFAULT,
+        /** The {@link Math#fma} kernel. */
+        SCALAR,
+        /** The Vector API kernel; only valid when {@link Simd#vectorEnabled()}. */
+        VECTOR
+    }
+
+    private static final boolean VECTOR = Simd.vectorEnabled() && VectorGemmKernel.supported();
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
+
+    private GemmEngine() {
+    }
+
+    /** {@return true when {@link Kernel#DEFAULT} runs the Vector API kernel} */
+    public static boolean vectorKernel() {
+        return VECTOR;
+    }
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C}; see the class comment for layouts.
+     *
+     * @param transA whether A is stored {@code (K, M)} and transposed
+     * @param transB whether B is stored {@code (N, K)} and transposed
+     * @param m rows of op(A) and C, {@code >= 0}
+     * @param n columns of op(B) and C, {@code >= 0}
+     * @param k columns of op(A), rows of op(B), {@code >= 0}
+     * @param a A, not modified
+     * @param b B, not modified
+     * @param c C, modified (accumulated into when {@code beta != 0})
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                             float alpha, float[] a, int aOff, int lda,
+                             float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        sgemm(Kernel.DEFAULT, WorkerPool.parallelism(), transA, transB, m, n, k, alpha, a, aOff, lda,
+                b, bOff, ldb, null, beta, c, cOff, ldc);
+    }
+
+    /**
+     * {@code C = alpha * op(A) * B + beta * C} with a pre-packed {@code B} of shape {@code (K, N)};
+     * gives the same bits as the unpacked {@link #sgemm(boolean, boolean, int, int, int, float,
+     * float[], int, int, float[], int, int, float, float[], int, int) sgemm}.
+     *
+     * @param transA whether A is stored {@code (K, M)} and transposed
+     * @param m rows of op(A) and C
+     * @param a A, not modified; op(A) is {@code (M, b.rows())}
+     * @param b packed B, not modified
+     * @param c C {@code (M, b.cols())}, modified (accumulated into when {@code beta != 0})
+     */
+    public static void sgemm(boolean transA, int m, float alpha, float[] a, int aOff, int lda,
+                             PackedB b, float beta, float[] c, int cOff, int ldc) {
+        sgemm(Kernel.DEFAULT, WorkerPool.parallelism(), transA, false, m, b.cols(), b.rows(), alpha,
+                a, aOff, lda, null, 0, 1, b, beta, c, cOff, ldc);
+    }
+
+    /**
+     * The general form behind the public entry points, with the kernel and the thread count
+     * explicit (tests compare kernels and thread counts with it). Exactly one of {@code b} and
+     * {@code packed} is non-null; with {@code packed}, {@code transB}, {@code bOff} and {@code ldb}
+     * are ignored and {@code k, n} must match it.
+     */
+    public static void sgemm(Kernel kernel, int threads, boolean transA, boolean transB, int m, int n, int k,
+                             float alpha, float[] a, int aOff, int lda,
+                             float[] b, int bOff, int ldb, PackedB packed,
+                             float beta, float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("sgemm: sizes must be >= 0, got m=" + m + ", n=" + n + ", k=" + k);
+        }
+        boolean vector = switch (kernel) {
+            case DEFAULT -> VECTOR;
+            case SCALAR -> false;
+            case VECTOR -> {
+                if (!VECTOR) {
+                    throw new IllegalStateException("the vector kernel is not enabled: " + Simd.describe());
+                }
+                yield true;
+            }
+        };
+        checkMatrix("a", transA, m, k, a, aOff, lda);
+        if (packed != null) {
+            if (packed.rows() != k || packed.cols() != n) {
+                throw new IllegalArgumentException("sgemm: packed B is (" + packed.rows() + ", " + packed.cols()
+                        + ") but (k, n) = (" + k + ", " + n + ")");
+            }
+        } else {
+            checkMatrix("b", transB, k, n, b, bOff, ldb);
+        }
+        checkMatrix("c", false, m, n, c, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        Job job = JOB.get();
+        job.set(vector, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
+        int parts = job.partition(threads);
+        try {
+            WorkerPool.invoke(job, parts);
+        } finally {
+            job.clear();
+        }
+    }
+
+    /** {@code C = beta * C} for K == 0; beta == 0 writes zeros. */
+    private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int r = cOff + i * ldc;
+            if (beta == 0f) {
+                Arrays.fill(c, r, r + n, 0f);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    c[r + j] *= beta;
+                }
+            }
+        }
+    }
+
+    /** Checks that a {@code (rows, cols)} matrix (stored transposed when {@code trans}) fits its array. */
+    static void checkMatrix(String name, boolean trans, int rows, int cols, float[] x, int off, int ld) {
+        if (x == null) {
+            throw new NullPointerException(name);
+        }
+        int storedRows = trans ? cols : rows;
+        int storedCols = trans ? rows : cols;
+        if (ld < Math.max(1, storedCols)) {
+            throw new IllegalArgumentException("sgemm: ld" + name + " must be >= max(1, " + storedCols + "), got " + ld);
+        }
+        if (storedRows == 0 || storedCols == 0) {
+            return;
+        }
+        long last = (long) off + (long) (storedRows - 1) * ld + storedCols - 1;
+        if (off < 0 || last >= x.length) {
+            throw new IndexOutOfBoundsException("sgemm: " + name + " (" + storedRows + ", " + storedCols
+                    + ") at offset " + off + " with ld " + ld + " needs index " + last + " but the array has length "
+                    + x.length);
+        }
+    }
+
+    // ------------------------------------------------------------------ blocked driver
+
+    /** Computes rows {@code [m0, m1)} and columns {@code [n0, n1)} of C; {@code n0} is a multiple of NR. */
+    private static void block(Job j, int m0, int m1, int n0, int n1) {
+        Workspace ws = WORKSPACE.get();
+        float[] apack = ws.a;   // (MC / MR, kc, MR) packed A block
+        float[] bpack = ws.b;   // (NC / NR, kc, NR) packed B block
+        float[] tmp = ws.tmp;   // (MR, NR) accumulator tile for edges
+        for (int jc = n0; jc < n1; jc += NC) {
+            int nc = Math.min(NC, n1 - jc);
+            for (int pc = 0; pc < j.k; pc += KC) {
+                int kc = Math.min(KC, j.k - pc);
+                boolean first = pc == 0;
+                float[] bp;
+                int bBase;
+                if (j.packed != null) {
+                    bp = j.packed.data();
+                    bBase = j.packed.blockOffset(pc) + (jc / NR) * kc * NR;
+                } else {
+                    if (j.vector && j.transB) {
+                        VectorPacking.packBTransposed(j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0, ws.idx);
+                    } else {
+                        packB(j.transB, j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0);
+                    }
+                    bp = bpack;
+                    bBase = 0;
+                }
+                for (int ic = m0; ic < m1; ic += MC) {
+                    int mc = Math.min(MC, m1 - ic);
+                    if (j.vector && !j.transA) {
+                        VectorPacking.packARows(j.a, j.aOff, j.lda, ic, mc, pc, kc, apack, ws.idx);
+                    } else {
+                        packA(j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
+                    }
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int bo = bBase + (jr / NR) * kc * NR;
+                        int cCol = j.cOff + jc + jr;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int ao = (ir / MR) * kc * MR;
+                            int co = cCol + (ic + ir) * j.ldc;
+                            if (j.vector) {
+                                VectorGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
+                                        j.alpha, j.beta, first, tmp);
+                            } else {
+                                ScalarGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
+                                        j.alpha, j.beta, first, tmp);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs rows {@code [pc, pc + kc)} and columns {@code [jc, jc + nc)} of op(B) into
+     * {@code ceil(nc / NR)} micro-panels of {@code (kc, NR)} at {@code dst[dOff...]}, zero-padding
+     * the last panel.
+     */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
+                      float[] dst, int dOff) {
+        for (int jp = 0; jp < nc; jp += NR) {
+            packBPanel(transB, b, bOff, ldb, pc, kc, jc + jp, Math.min(NR, nc - jp), dst, dOff + (jp / NR) * kc * NR);
+        }
+    }
+
+    /** Packs one {@code (kc, NR)} micro-panel of op(B): columns {@code [j0, j0 + nr)} at {@code dst[d...]}. */
+    static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int j0, int nr,
+                           float[] dst, int d) {
+        if (!transB) {
+            int s = bOff + pc * ldb + j0;
+            for (int kk = 0; kk < kc; kk++, s += ldb, d += NR) {
+                System.arraycopy(b, s, dst, d, nr);
+                if (nr < NR) {
+                    Arrays.fill(dst, d + nr, d + NR, 0f);
+                }
+            }
+        } else {
+            int s = bOff + j0 * ldb + pc;
+            for (int jj = 0; jj < nr; jj++, s += ldb) {
+                int dd = d + jj;
+                for (int kk = 0; kk < kc; kk++, dd += NR) {
+                    dst[dd] = b[s + kk];
+                }
+            }
+            if (nr < NR) {
+                for (int kk = 0; kk < kc; kk++) {
+                    Arrays.fill(dst, d + kk * NR + nr, d + kk * NR + NR, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs rows {@code [ic, ic + mc)} and columns {@code [pc, pc + kc)} of op(A) into
+     * {@code ceil(mc / MR)} micro-panels of {@code (kc, MR)}; rows past mc in the last panel are left
+     * as they are (the kernel for mr rows never reads them).
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] dst) {
+        for (int ip = 0; ip < mc; ip += MR) {
+            packAPanel(transA, a, aOff, lda, ic + ip, Math.min(MR, mc - ip), pc, kc, dst, (ip / MR) * kc * MR);
+        }
+    }
+
+    /** Packs one {@code (kc, MR)} micro-panel of op(A): rows {@code [i0, i0 + mr)} at {@code dst[d...]}. */
+    static void packAPanel(boolean transA, float[] a, int aOff, int lda, int i0, int mr, int pc, int kc,
+                           float[] dst, int d) {
+        if (!transA) {
+            int s = aOff + i0 * lda + pc;
+            for (int i = 0; i < mr; i++, s += lda) {
+                int dd = d + i;
+                for (int kk = 0; kk < kc; kk++, dd += MR) {
+                    dst[dd] = a[s + kk];
+                }
+            }
+        } else {
+            int s = aOff + pc * lda + i0;
+            for (int kk = 0; kk < kc; kk++, s += lda, d += MR) {
+                System.arraycopy(a, s, dst, d, mr);
+            }
+        }
+    }
+
+    /** Per-thread packing buffers, allocated once per thread. */
+    private static final class Workspace {
+        final float[] a = new float[MC * KC];   // (MC / MR, KC, MR)
+        final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
+        final float[] tmp = new float[MR * NR]; // (MR, NR)
+        final int[] idx = new int[16];          // gather offsets for VectorPacking
+    }
+
+    /** The arguments of one call, reused per calling thread; parts split the output tiles. */
+    private static final class Job implements WorkerPool.Task {
+        boolean vector;
+        boolean transA;
+        boolean transB;
+        int m;
+        int n;
+        int k;
+        float alpha;
+        float beta;
+        float[] a;
+        int aOff;
+        int lda;
+        float[] b;
+        int bOff;
+        int ldb;
+        PackedB packed;
+        float[] c;
+        int cOff;
+        int ldc;
+        boolean splitN;
+        int parts;
+
+        void set(boolean vector, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb, PackedB packed,
+                 float beta, float[] c, int cOff, int ldc) {
+            this.vector = vector;
+            this.transA = transA;
+            this.transB = transB;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.a = a;
+            this.aOff = aOff;
+            this.lda = lda;
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.packed = packed;
+            this.beta = beta;
+            this.c = c;
+            this.cOff = cOff;
+            this.ldc = ldc;
+        }
+
+        void clear() {
+            a = null;
+            b = null;
+            c = null;
+            packed = null;
+        }
+
+        /** Chooses the number of parts and the split direction; returns the part count. */
+        int partition(int threads) {
+            int nTiles = (n + NR - 1) / NR;
+            int mTiles = (m + MR - 1) / MR;
+            double flops = 2.0 * m * n * k;
+            int p = flops < PARALLEL_MIN_FLOPS ? 1 : Math.max(1, threads);
+            // Split N when B is pre-packed (each core then keeps its half of B in its own cache) or
+            // when N is the larger side (each thread packs only its slice of the bigger operand).
+            boolean preferN = packed != null || n >= m;
+            if (preferN ? nTiles >= p : mTiles < p && nTiles >= p) {
+                splitN = true;
+            } else if (mTiles >= p) {
+                splitN = false;
+            } else {
+                splitN = nTiles >= mTiles;
+                p = Math.max(1, Math.min(p, Math.max(nTiles, mTiles)));
+            }
+            parts = p;
+            return p;
+        }
+
+        @Override
+        public void run(int part) {
+            if (splitN) {
+                int tiles = (n + NR - 1) / NR;
+                int t0 = (int) ((long) tiles * part / parts);
+                int t1 = (int) ((long) tiles * (part + 1) / parts);
+                block(this, 0, m, t0 * NR, Math.min(n, t1 * NR));
+            } else {
+                int tiles = (m + MR - 1) / MR;
+                int t0 = (int) ((long) tiles * part / parts);
+                int t1 = (int) ((long) tiles * (part + 1) / parts);
+                block(this, t0 * MR, Math.min(m, t1 * MR), 0, n);
+            }
+        }
+    }
+}

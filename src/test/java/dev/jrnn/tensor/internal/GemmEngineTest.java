@@ -1,0 +1,233 @@
+package dev.jrnn.tensor.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jrnn.TestSupport;
+import dev.jrnn.tensor.GemmReference;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The raw entry points and the kernels, against the double reference and against each other. */
+class GemmEngineTest {
+
+    /** Shapes (m, n, k) crossing MR, NR, KC, MC and NC boundaries. */
+    private static final int[][] SHAPES = {
+        {1, 1, 1}, {1, 128, 128}, {3, 17, 5}, {8, 32, 256}, {9, 33, 257}, {7, 31, 255},
+        {17, 63, 65}, {63, 65, 17}, {65, 1, 3}, {1, 65, 513}, {145, 97, 40}, {143, 64, 300},
+        {16, 1100, 33}, {2, 1025, 7}, {257, 40, 9}, {33, 2100, 4}, {12, 32, 256}, {13, 31, 2},
+        {11, 64, 1}, {24, 96, 258}, {25, 33, 513},
+    };
+
+    private static List<GemmEngine.Kernel> kernels() {
+        List<GemmEngine.Kernel> ks = new ArrayList<>(List.of(GemmEngine.Kernel.SCALAR));
+        if (Simd.vectorEnabled()) {
+            ks.add(GemmEngine.Kernel.VECTOR);
+        }
+        return ks;
+    }
+
+    /** A random problem with padded leading dimensions and offsets; C padding holds NaN sentinels. */
+    private static final class Problem {
+        final boolean ta;
+        final boolean tb;
+        final int m;
+        final int n;
+        final int k;
+        final float[] a;
+        final float[] b;
+        final float[] c0;
+        final int aOff = 3;
+        final int bOff = 5;
+        final int cOff = 2;
+        final int lda;
+        final int ldb;
+        final int ldc;
+
+        Problem(SplittableRandom rng, boolean ta, boolean tb, int m, int n, int k, boolean nanC) {
+            this.ta = ta;
+            this.tb = tb;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            lda = (ta ? m : k) + 1;
+            ldb = (tb ? k : n) + 2;
+            ldc = n + 3;
+            a = TestSupport.uniform(rng, aOff + (ta ? k : m) * lda);
+            b = TestSupport.uniform(rng, bOff + (tb ? n : k) * ldb);
+            c0 = TestSupport.uniform(rng, cOff + m * ldc + 1);
+            if (nanC) {
+                Arrays.fill(c0, Float.NaN);
+            }
+        }
+
+        float[] run(GemmEngine.Kernel kernel, int threads, float alpha, float beta, PackedB packed) {
+            float[] c = c0.clone();
+            GemmEngine.sgemm(kernel, threads, ta, tb, m, n, k, alpha, a, aOff, lda,
+                    packed == null ? b : null, bOff, ldb, packed, beta, c, cOff, ldc);
+            return c;
+        }
+
+        void check(String what, float alpha, float beta, float[] got) {
+            GemmReference.check(what, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c0, got, cOff, ldc);
+        }
+    }
+
+    @Test
+    void everyTransposeAlphaBetaAndKernelMatchesTheReference() {
+        SplittableRandom rng = TestSupport.rng(1);
+        float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {0.75f, 0f}};
+        for (int[] s : SHAPES) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0;
+                boolean tb = (t & 2) != 0;
+                float[] ab = alphaBeta[(t + s[0]) % alphaBeta.length];
+                Problem p = new Problem(rng, ta, tb, s[0], s[1], s[2], false);
+                for (GemmEngine.Kernel kernel : kernels()) {
+                    p.check(kernel + " " + Arrays.toString(s), ab[0], ab[1], p.run(kernel, 1, ab[0], ab[1], null));
+                }
+            }
+        }
+    }
+
+    @Test
+    void scalarAndVectorKernelsGiveTheSameBits() {
+        SplittableRandom rng = TestSupport.rng(2);
+        for (int[] s : SHAPES) {
+            Problem p = new Problem(rng, false, true, s[0], s[1], s[2], false);
+            float[] scalar = p.run(GemmEngine.Kernel.SCALAR, 1, 1.5f, 0.5f, null);
+            float[] dflt = p.run(GemmEngine.Kernel.DEFAULT, 1, 1.5f, 0.5f, null);
+            assertThat(dflt).as(Arrays.toString(s)).isEqualTo(scalar);
+        }
+    }
+
+    @Test
+    void betaZeroOverwritesNaNGarbage() {
+        SplittableRandom rng = TestSupport.rng(3);
+        for (GemmEngine.Kernel kernel : kernels()) {
+            for (int[] s : new int[][] {{9, 33, 257}, {1, 5, 3}, {40, 70, 600}}) {
+                Problem p = new Problem(rng, false, true, s[0], s[1], s[2], true);
+                float[] got = p.run(kernel, 1, 1f, 0f, null);
+                for (int i = 0; i < p.m; i++) {
+                    for (int j = 0; j < p.n; j++) {
+                        assertThat(got[p.cOff + i * p.ldc + j]).isNotNaN();
+                    }
+                }
+                p.check("beta=0 over NaN", 1f, 0f, got);
+            }
+        }
+    }
+
+    @Test
+    void zeroSizes() {
+        float[] c = {1f, 2f, 3f, 4f, 5f, 6f};
+        GemmEngine.sgemm(false, false, 2, 3, 0, 1f, new float[0], 0, 1, new float[0], 0, 3, 2f, c, 0, 3);
+        assertThat(c).containsExactly(2f, 4f, 6f, 8f, 10f, 12f);
+        float[] nan = {Float.NaN, Float.NaN};
+        GemmEngine.sgemm(true, true, 1, 2, 0, 1f, new float[0], 0, 1, new float[0], 0, 1, 0f, nan, 0, 2);
+        assertThat(nan).containsExactly(0f, 0f);
+        float[] untouched = {7f};
+        GemmEngine.sgemm(false, false, 0, 1, 5, 1f, new float[0], 0, 5, new float[5], 0, 1, 0f, untouched, 0, 1);
+        GemmEngine.sgemm(false, false, 1, 0, 5, 1f, new float[5], 0, 5, new float[0], 0, 1, 0f, untouched, 0, 1);
+        assertThat(untouched).containsExactly(7f);
+        PackedB empty = PackedB.pack(true, 0, 4, new float[0], 0, 1);
+        float[] c2 = {1f, 1f, 1f, 1f};
+        GemmEngine.sgemm(false, 1, 1f, new float[0], 0, 1, empty, 3f, c2, 0, 4);
+        assertThat(c2).containsExactly(3f, 3f, 3f, 3f);
+    }
+
+    @Test
+    void packedBGivesTheSameBitsAsUnpacked() {
+        SplittableRandom rng = TestSupport.rng(4);
+        for (int[] s : SHAPES) {
+            for (int t = 0; t < 4; t++) {
+                Problem p = new Problem(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], false);
+                PackedB packed = PackedB.pack(p.tb, p.k, p.n, p.b, p.bOff, p.ldb);
+                for (GemmEngine.Kernel kernel : kernels()) {
+                    float[] plain = p.run(kernel, 1, 1f, 1f, null);
+                    assertThat(p.run(kernel, 1, 1f, 1f, packed)).as(Arrays.toString(s)).isEqualTo(plain);
+                    assertThat(p.run(kernel, 3, 1f, 1f, packed)).as(Arrays.toString(s)).isEqualTo(plain);
+                }
+                // the public packed entry point
+                float[] c = p.c0.clone();
+                GemmEngine.sgemm(p.ta, p.m, 1f, p.a, p.aOff, p.lda, packed, 1f, c, p.cOff, p.ldc);
+                assertThat(c).isEqualTo(p.run(GemmEngine.Kernel.DEFAULT, 1, 1f, 1f, null));
+            }
+        }
+    }
+
+    @Test
+    void packedBRoundTripsAndRepacks() {
+        SplittableRandom rng = TestSupport.rng(5);
+        int k = 300;
+        int n = 70;
+        float[] w = TestSupport.uniform(rng, n * k); // (N, K) torch layout
+        PackedB p = PackedB.pack(true, k, n, w, 0, k);
+        float[] back = p.unpack();
+        for (int kk = 0; kk < k; kk++) {
+            for (int j = 0; j < n; j++) {
+                assertThat(back[kk * n + j]).isEqualTo(w[j * k + kk]);
+            }
+        }
+        float[] w2 = TestSupport.uniform(rng, n * k);
+        p.repack(true, w2, 0, k);
+        assertThat(p.unpack()).isEqualTo(PackedB.pack(true, k, n, w2, 0, k).unpack());
+    }
+
+    @Test
+    void oneTwoAndThreeThreadsGiveTheSameBits() {
+        SplittableRandom rng = TestSupport.rng(6);
+        int[][] big = {{200, 300, 300}, {64, 512, 520}, {300, 64, 100}, {16, 1100, 300}, {9, 9000, 40}};
+        for (int[] s : big) {
+            for (int t = 0; t < 4; t++) {
+                Problem p = new Problem(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], false);
+                for (GemmEngine.Kernel kernel : kernels()) {
+                    float[] one = p.run(kernel, 1, 1f, 0.5f, null);
+                    assertThat(p.run(kernel, 2, 1f, 0.5f, null)).as(Arrays.toString(s)).isEqualTo(one);
+                    assertThat(p.run(kernel, 3, 1f, 0.5f, null)).as(Arrays.toString(s)).isEqualTo(one);
+                    if (t == 2) {
+                        p.check("threads", 1f, 0.5f, one);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        float[] x = new float[12];
+        assertThatThrownBy(() -> GemmEngine.sgemm(false, false, -1, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, x, 0, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("m=-1");
+        assertThatThrownBy(() -> GemmEngine.sgemm(false, false, 2, 2, 3, 1f, x, 0, 2, x, 0, 2, 0f, new float[4], 0, 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lda must be >= max(1, 3), got 2");
+        assertThatThrownBy(() -> GemmEngine.sgemm(false, false, 4, 4, 4, 1f, x, 0, 4, x, 0, 4, 0f, new float[16], 0, 4))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("length 12");
+        PackedB p = PackedB.pack(false, 2, 3, x, 0, 3);
+        assertThatThrownBy(() -> GemmEngine.sgemm(Kernel(), 1, false, false, 1, 3, 3, 1f, x, 0, 3, null, 0, 1, p,
+                0f, x, 0, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("packed B is (2, 3) but (k, n) = (3, 3)");
+    }
+
+    private static GemmEngine.Kernel Kernel() {
+        return GemmEngine.Kernel.DEFAULT;
+    }
+
+    @Test
+    void workersSurviveExceptionsAndAreDaemons() {
+        AtomicInteger ran = new AtomicInteger();
+        assertThatThrownBy(() -> WorkerPool.invoke(part -> {
+            if (part == 1) {
+                throw new IllegalStateException("boom in part 1");
+            }
+            ran.incrementAndGet();
+        }, 2)).isInstanceOf(IllegalStateException.class).hasMessage("boom in part 1");
+        WorkerPool.invoke(part -> ran.incrementAndGet(), 3);
+        assertThat(ran.get()).isEqualTo(4);
+        assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().startsWith("jrnn-gemm-"))
+                .isNotEmpty().allMatch(Thread::isDaemon);
+    }
+}
