@@ -1,44 +1,50 @@
 package dev.jrnn.nn.internal;
 
+import dev.jrnn.tensor.internal.Activations;
+import dev.jrnn.tensor.internal.GemmEngine;
+
 /**
- * The raw-array operations the recurrent layers need, BLAS-style (row-major, leading dimensions).
- * Placeholder implementations until the tensor GEMM and activation kernels are wired in.
+ * The raw-array operations the recurrent layers need, BLAS-style (row-major, leading dimensions):
+ * a thin seam over the tensor kernels so that the layers read like the math and tests can see one
+ * place where the layers touch the kernels.
  */
 public final class Kernels {
 
     private Kernels() {
     }
 
-    /** {@code C = alpha·op(A)·op(B) + beta·C}, row-major with leading dimensions. */
+    /**
+     * {@code C = alpha·op(A)·op(B) + beta·C}, row-major with leading dimensions.
+     *
+     * @param a not modified
+     * @param b not modified
+     * @param c modified (accumulated into when {@code beta != 0}; overwritten when {@code beta == 0})
+     */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float acc = 0f;
-                for (int p = 0; p < k; p++) {
-                    float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                    float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-                    acc = Math.fma(av, bv, acc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {   // empty inner dimension (input_size 0 or hidden_size 0): C = beta·C
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ci = cOff + i * ldc + j;
+                    c[ci] = beta == 0f ? 0f : beta * c[ci];
                 }
-                int ci = cOff + i * ldc + j;
-                c[ci] = beta == 0f ? alpha * acc : alpha * acc + beta * c[ci];
             }
+            return;
         }
+        GemmEngine.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
-    /** {@code dst[i] = tanh(src[i])} for n elements. */
+    /** {@code dst[i] = tanh(src[i])} for n elements; src not modified, dst modified (may alias src). */
     public static void tanh(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        for (int i = 0; i < n; i++) {
-            dst[dstOff + i] = (float) Math.tanh(src[srcOff + i]);
-        }
+        Activations.tanh(src, srcOff, dst, dstOff, n);
     }
 
-    /** {@code dst[i] = max(src[i], 0)} for n elements; NaN propagates. */
+    /** {@code dst[i] = max(src[i], 0)} for n elements; NaN propagates; dst may alias src. */
     public static void relu(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        for (int i = 0; i < n; i++) {
-            float v = src[srcOff + i];
-            dst[dstOff + i] = v > 0f ? v : (v == v ? 0f : v);
-        }
+        Activations.relu(src, srcOff, dst, dstOff, n);
     }
 }
