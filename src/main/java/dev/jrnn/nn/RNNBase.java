@@ -2,6 +2,7 @@ package dev.jrnn.nn;
 
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.tensor.Generator;
+import dev.jrnn.tensor.internal.PackedB;
 import dev.jrnn.tensor.Tensor;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -228,7 +229,7 @@ public abstract sealed class RNNBase extends Module permits RNN {
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;
                 float[] wih = weightIh[grp].data().toArray();       // (G, in)
-                float[] whh = weightHh[grp].data().toArray();       // (G, H)
+                PackedB whh = Kernels.packTransposed(weightHh[grp].data().toArray(), g, hidden);  // W_hhᵀ (H, G) packed
                 // A = X·W_ihᵀ (+ b_ih + b_hh) for every time step at once.
                 Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
                         0f, gates, 0, g);
@@ -252,8 +253,7 @@ public abstract sealed class RNNBase extends Module permits RNN {
                 for (int s = 0; s < seqLen; s++) {
                     int t = dir == 0 ? s : seqLen - 1 - s;
                     int gOff = t * batch * g;
-                    Kernels.sgemm(false, true, batch, g, hidden, 1f, hPrev, hOff, ldh, whh, 0, hidden,
-                            1f, gates, gOff, g);
+                    Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whh, 1f, gates, gOff, g);
                     int outOff = t * batch * dh + dir * hidden;
                     for (int n = 0; n < batch; n++) {
                         activate(gates, gOff + n * g, out, outOff + n * dh, hidden);

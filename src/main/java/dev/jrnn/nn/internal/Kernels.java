@@ -2,6 +2,7 @@ package dev.jrnn.nn.internal;
 
 import dev.jrnn.tensor.internal.Activations;
 import dev.jrnn.tensor.internal.GemmEngine;
+import dev.jrnn.tensor.internal.PackedB;
 
 /**
  * The raw-array operations the recurrent layers need, BLAS-style (row-major, leading dimensions):
@@ -36,6 +37,35 @@ public final class Kernels {
             return;
         }
         GemmEngine.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * Packs a torch-layout weight {@code W (G, K)} once so that {@link #sgemmPacked} computes
+     * {@code C = alpha·A·Wᵀ + beta·C} without repacking it at every time step.
+     *
+     * @param w row-major {@code (G, K)}, not modified
+     */
+    public static PackedB packTransposed(float[] w, int g, int k) {
+        return PackedB.pack(true, k, g, w, 0, Math.max(1, k));
+    }
+
+    /**
+     * {@code C = alpha·A·Wᵀ + beta·C} with {@code W} packed by {@link #packTransposed}: A is {@code (M, K)}
+     * with leading dimension {@code lda}, C is {@code (M, G)} with leading dimension {@code ldc}.
+     *
+     * @param a not modified
+     * @param c modified (accumulated into when {@code beta != 0})
+     */
+    public static void sgemmPacked(int m, float alpha, float[] a, int aOff, int lda, PackedB w, float beta,
+                                   float[] c, int cOff, int ldc) {
+        if (m == 0 || w.cols() == 0) {
+            return;
+        }
+        if (w.rows() == 0) {
+            sgemm(false, false, m, w.cols(), 0, alpha, a, aOff, lda, null, 0, 1, beta, c, cOff, ldc);
+            return;
+        }
+        GemmEngine.sgemm(false, m, alpha, a, aOff, lda, w, beta, c, cOff, ldc);
     }
 
     /** {@code dst[i] = tanh(src[i])} for n elements; src not modified, dst modified (may alias src). */
