@@ -258,6 +258,23 @@ class RNNTest {
         }
     }
 
+    @Test
+    void resultsAreBitwiseIdenticalForOneAndSeveralThreads() {
+        RNN rnn = new RNN(RNNConfig.rnn(96, 160).withNumLayers(2).withBidirectional(true), 6L).eval();
+        Tensor x = randn(40, 24, 48, 96);    // big enough for the GEMMs to be split across threads
+        int before = dev.jrnn.tensor.Threads.count();
+        try {
+            dev.jrnn.tensor.Threads.setCount(1);
+            RNNOutput one = rnn.forward(x);
+            dev.jrnn.tensor.Threads.setCount(3);
+            RNNOutput three = rnn.forward(x);
+            assertThat(three.output().toArray()).isEqualTo(one.output().toArray());
+            assertThat(three.hN().toArray()).isEqualTo(one.hN().toArray());
+        } finally {
+            dev.jrnn.tensor.Threads.setCount(before);
+        }
+    }
+
     // ------------------------------------------------------------------ dropout
 
     /**
