@@ -191,18 +191,6 @@ public final class RNN extends RNNBase {
                 config.numDirections());
     }
 
-    private static void checkHiddenRank(Tensor h0, boolean batched) {
-        int rank = h0.dim();
-        if (batched && rank != 3) {
-            throw new IllegalArgumentException("For batched 3-D input, hx should also be 3-D but got " + rank
-                    + "-D tensor");
-        }
-        if (!batched && rank != 2) {
-            throw new IllegalArgumentException("For unbatched 2-D input, hx should also be 2-D but got " + rank
-                    + "-D tensor");
-        }
-    }
-
     @Override
     public RNN train() {
         super.train();

@@ -167,15 +167,7 @@ public abstract sealed class RNNBase extends Module permits RNN {
      * message), then the full shape. Adds a hint when the given state looks batch-first.
      */
     final void checkHidden(Tensor hx, int[] expected, boolean batched, String label) {
-        int rank = hx.dim();
-        if (batched && rank != 3) {
-            throw new IllegalArgumentException("For batched 3-D input, hx should also be 3-D but got " + rank
-                    + "-D tensor");
-        }
-        if (!batched && rank != 2) {
-            throw new IllegalArgumentException("For unbatched 2-D input, hx should also be 2-D but got " + rank
-                    + "-D tensor");
-        }
+        checkHiddenRank(hx, batched);
         int[] got = hx.shape();
         if (!Arrays.equals(got, expected)) {
             String msg = "Expected " + label + " size " + tuple(expected) + ", got " + Arrays.toString(got);
@@ -184,6 +176,19 @@ public abstract sealed class RNNBase extends Module permits RNN {
                         + " batch_first";
             }
             throw new IllegalArgumentException(msg);
+        }
+    }
+
+    /** The rank half of {@link #checkHidden}; PyTorch checks it before the input size. */
+    static void checkHiddenRank(Tensor hx, boolean batched) {
+        int rank = hx.dim();
+        if (batched && rank != 3) {
+            throw new IllegalArgumentException("For batched 3-D input, hx should also be 3-D but got " + rank
+                    + "-D tensor");
+        }
+        if (!batched && rank != 2) {
+            throw new IllegalArgumentException("For unbatched 2-D input, hx should also be 2-D but got " + rank
+                    + "-D tensor");
         }
     }
 
