@@ -12,4 +12,6 @@ module dev.jrnn {
     requires static jdk.incubator.vector;
 
     exports dev.jrnn.tensor;
+    exports dev.jrnn.nn;
+    exports dev.jrnn.io;
 }

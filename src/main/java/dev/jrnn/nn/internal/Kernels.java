@@ -1,0 +1,80 @@
+package dev.jrnn.nn.internal;
+
+import dev.jrnn.tensor.internal.Activations;
+import dev.jrnn.tensor.internal.GemmEngine;
+import dev.jrnn.tensor.internal.PackedB;
+
+/**
+ * The raw-array operations the recurrent layers need, BLAS-style (row-major, leading dimensions):
+ * a thin seam over the tensor kernels so that the layers read like the math and tests can see one
+ * place where the layers touch the kernels.
+ */
+public final class Kernels {
+
+    private Kernels() {
+    }
+
+    /**
+     * {@code C = alpha·op(A)·op(B) + beta·C}, row-major with leading dimensions.
+     *
+     * @param a not modified
+     * @param b not modified
+     * @param c modified (accumulated into when {@code beta != 0}; overwritten when {@code beta == 0})
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {   // empty inner dimension (input_size 0 or hidden_size 0): C = beta·C
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ci = cOff + i * ldc + j;
+                    c[ci] = beta == 0f ? 0f : beta * c[ci];
+                }
+            }
+            return;
+        }
+        GemmEngine.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * Packs a torch-layout weight {@code W (G, K)} once so that {@link #sgemmPacked} computes
+     * {@code C = alpha·A·Wᵀ + beta·C} without repacking it at every time step.
+     *
+     * @param w row-major {@code (G, K)}, not modified
+     */
+    public static PackedB packTransposed(float[] w, int g, int k) {
+        return PackedB.pack(true, k, g, w, 0, Math.max(1, k));
+    }
+
+    /**
+     * {@code C = alpha·A·Wᵀ + beta·C} with {@code W} packed by {@link #packTransposed}: A is {@code (M, K)}
+     * with leading dimension {@code lda}, C is {@code (M, G)} with leading dimension {@code ldc}.
+     *
+     * @param a not modified
+     * @param c modified (accumulated into when {@code beta != 0})
+     */
+    public static void sgemmPacked(int m, float alpha, float[] a, int aOff, int lda, PackedB w, float beta,
+                                   float[] c, int cOff, int ldc) {
+        if (m == 0 || w.cols() == 0) {
+            return;
+        }
+        if (w.rows() == 0) {
+            sgemm(false, false, m, w.cols(), 0, alpha, a, aOff, lda, null, 0, 1, beta, c, cOff, ldc);
+            return;
+        }
+        GemmEngine.sgemm(false, m, alpha, a, aOff, lda, w, beta, c, cOff, ldc);
+    }
+
+    /** {@code dst[i] = tanh(src[i])} for n elements; src not modified, dst modified (may alias src). */
+    public static void tanh(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        Activations.tanh(src, srcOff, dst, dstOff, n);
+    }
+
+    /** {@code dst[i] = max(src[i], 0)} for n elements; NaN propagates; dst may alias src. */
+    public static void relu(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        Activations.relu(src, srcOff, dst, dstOff, n);
+    }
+}

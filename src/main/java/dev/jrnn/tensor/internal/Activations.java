@@ -1,0 +1,100 @@
+package dev.jrnn.tensor.internal;
+
+import java.util.Objects;
+
+/**
+ * Array kernels for the activations of the recurrent layers, dispatched once per call to the
+ * Vector API ({@code VectorMath}) when {@link Simd#vectorEnabled()} and to {@link FastMath}
+ * otherwise. Both paths run the same algorithm and give bitwise identical results.
+ *
+ * <p>Each kernel reads {@code src[srcOff .. srcOff + n)} and writes {@code dst[dstOff .. dstOff + n)};
+ * {@code dst} may be {@code src} with the same offset (in place), but not a shifted overlap.
+ * Bad ranges throw {@link IndexOutOfBoundsException} before anything is written.
+ *
+ * <p>This class never references {@code jdk.incubator.vector} types itself, so it loads without the
+ * module. Thread-safe: stateless.
+ */
+public final class Activations {
+
+    private Activations() {
+    }
+
+    /**
+     * {@code dst[dstOff + i] = exp(src[srcOff + i])} for {@code i < n}; at most 2 ulp off.
+     *
+     * @param src the input, not modified
+     * @param srcOff first input index
+     * @param dst the output, modified
+     * @param dstOff first output index
+     * @param n number of elements, {@code >= 0}
+     */
+    public static void exp(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        check(src, srcOff, dst, dstOff, n);
+        if (Simd.vectorEnabled()) {
+            VectorMath.exp(src, srcOff, dst, dstOff, n);
+        } else {
+            FastMath.exp(src, srcOff, dst, dstOff, n);
+        }
+    }
+
+    /**
+     * {@code dst[dstOff + i] = tanh(src[srcOff + i])} for {@code i < n}; at most 2 ulp off.
+     *
+     * @param src the input, not modified
+     * @param srcOff first input index
+     * @param dst the output, modified
+     * @param dstOff first output index
+     * @param n number of elements, {@code >= 0}
+     */
+    public static void tanh(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        check(src, srcOff, dst, dstOff, n);
+        if (Simd.vectorEnabled()) {
+            VectorMath.tanh(src, srcOff, dst, dstOff, n);
+        } else {
+            FastMath.tanh(src, srcOff, dst, dstOff, n);
+        }
+    }
+
+    /**
+     * {@code dst[dstOff + i] = 1 / (1 + exp(-src[srcOff + i]))} for {@code i < n}; at most 2 ulp off.
+     *
+     * @param src the input, not modified
+     * @param srcOff first input index
+     * @param dst the output, modified
+     * @param dstOff first output index
+     * @param n number of elements, {@code >= 0}
+     */
+    public static void sigmoid(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        check(src, srcOff, dst, dstOff, n);
+        if (Simd.vectorEnabled()) {
+            VectorMath.sigmoid(src, srcOff, dst, dstOff, n);
+        } else {
+            FastMath.sigmoid(src, srcOff, dst, dstOff, n);
+        }
+    }
+
+    /**
+     * {@code dst[dstOff + i] = max(src[srcOff + i], 0)} for {@code i < n} (NaN stays NaN, -0 gives +0).
+     *
+     * @param src the input, not modified
+     * @param srcOff first input index
+     * @param dst the output, modified
+     * @param dstOff first output index
+     * @param n number of elements, {@code >= 0}
+     */
+    public static void relu(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        check(src, srcOff, dst, dstOff, n);
+        if (Simd.vectorEnabled()) {
+            VectorMath.relu(src, srcOff, dst, dstOff, n);
+        } else {
+            FastMath.relu(src, srcOff, dst, dstOff, n);
+        }
+    }
+
+    private static void check(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(dst, "dst");
+        Objects.checkFromIndexSize(srcOff, n, src.length);
+        Objects.checkFromIndexSize(dstOff, n, dst.length);
+    }
+}

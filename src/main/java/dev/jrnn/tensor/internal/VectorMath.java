@@ -1,0 +1,143 @@
+package dev.jrnn.tensor.internal;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import static dev.jrnn.tensor.internal.FastMath.E0;
+import static dev.jrnn.tensor.internal.FastMath.E1;
+import static dev.jrnn.tensor.internal.FastMath.E2;
+import static dev.jrnn.tensor.internal.FastMath.E3;
+import static dev.jrnn.tensor.internal.FastMath.E4;
+import static dev.jrnn.tensor.internal.FastMath.E5;
+import static dev.jrnn.tensor.internal.FastMath.EXP_MAX_ARG;
+import static dev.jrnn.tensor.internal.FastMath.EXP_MIN_ARG;
+import static dev.jrnn.tensor.internal.FastMath.LN2_HI;
+import static dev.jrnn.tensor.internal.FastMath.LN2_LO;
+import static dev.jrnn.tensor.internal.FastMath.LOG2E;
+import static dev.jrnn.tensor.internal.FastMath.ROUND_MAGIC;
+import static dev.jrnn.tensor.internal.FastMath.T0;
+import static dev.jrnn.tensor.internal.FastMath.T1;
+import static dev.jrnn.tensor.internal.FastMath.T2;
+import static dev.jrnn.tensor.internal.FastMath.T3;
+import static dev.jrnn.tensor.internal.FastMath.T4;
+import static dev.jrnn.tensor.internal.FastMath.T5;
+import static dev.jrnn.tensor.internal.FastMath.TANH_POLY_LIMIT;
+
+/**
+ * {@link FastMath}'s algorithms on {@link FloatVector}, lane-wise, with the same constants and the
+ * same sequence of roundings, so results are bitwise identical to the scalar ones. The loop tails
+ * call {@link FastMath} directly.
+ *
+ * <p>References {@code jdk.incubator.vector}: load only after {@link Simd#vectorEnabled()} returned
+ * true (callers go through {@link Activations}). Thread-safe: stateless.
+ */
+final class VectorMath {
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int SIGN = 0x80000000;
+    private static final FloatVector V_ONE = FloatVector.broadcast(F, 1f);
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
+    private static final FloatVector V_LOG2E = FloatVector.broadcast(F, LOG2E);
+    private static final FloatVector V_MAGIC = FloatVector.broadcast(F, ROUND_MAGIC);
+    private static final FloatVector V_NEG_LN2_HI = FloatVector.broadcast(F, -LN2_HI);
+    private static final FloatVector V_NEG_LN2_LO = FloatVector.broadcast(F, -LN2_LO);
+    private static final FloatVector V_E5 = FloatVector.broadcast(F, E5);
+    private static final FloatVector V_E4 = FloatVector.broadcast(F, E4);
+    private static final FloatVector V_E3 = FloatVector.broadcast(F, E3);
+    private static final FloatVector V_E2 = FloatVector.broadcast(F, E2);
+    private static final FloatVector V_E1 = FloatVector.broadcast(F, E1);
+    private static final FloatVector V_E0 = FloatVector.broadcast(F, E0);
+    private static final FloatVector V_T5 = FloatVector.broadcast(F, T5);
+    private static final FloatVector V_T4 = FloatVector.broadcast(F, T4);
+    private static final FloatVector V_T3 = FloatVector.broadcast(F, T3);
+    private static final FloatVector V_T2 = FloatVector.broadcast(F, T2);
+    private static final FloatVector V_T1 = FloatVector.broadcast(F, T1);
+    private static final FloatVector V_T0 = FloatVector.broadcast(F, T0);
+
+    private VectorMath() {
+    }
+
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_MIN_ARG).min(EXP_MAX_ARG);
+        FloatVector t = xc.fma(V_LOG2E, V_MAGIC);   // k sits in the low mantissa bits of t
+        FloatVector kf = t.sub(ROUND_MAGIC);
+        FloatVector r = kf.fma(V_NEG_LN2_HI, xc);
+        r = kf.fma(V_NEG_LN2_LO, r);
+        FloatVector p = r.fma(V_E5, V_E4); // r * E5 + E4: same single rounding as Math.fma(E5, r, E4)
+        p = p.fma(r, V_E3);
+        p = p.fma(r, V_E2);
+        p = p.fma(r, V_E1);
+        p = p.fma(r, V_E0);
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        IntVector k = t.reinterpretAsInts().sub(MAGIC_BITS);
+        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+        IntVector k2 = k.sub(k1);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(s1).mul(s2);
+    }
+
+    static FloatVector tanh(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector z = x.mul(x);
+        FloatVector q = z.fma(V_T5, V_T4);
+        q = q.fma(z, V_T3);
+        q = q.fma(z, V_T2);
+        q = q.fma(z, V_T1);
+        q = q.fma(z, V_T0);
+        FloatVector small = x.mul(z).fma(q, x);
+        FloatVector e = exp(ax.add(ax));
+        FloatVector big = FloatVector.broadcast(F, 2f).div(e.add(1f)).neg().add(1f); // 1 - 2 / (e + 1)
+        VectorMask<Float> usePoly = ax.lt(TANH_POLY_LIMIT);
+        // copySign(result, x) on both branches, as the scalar code does
+        IntVector sign = x.reinterpretAsInts().and(SIGN);
+        return big.blend(small, usePoly).reinterpretAsInts().and(~SIGN).or(sign).reinterpretAsFloats();
+    }
+
+    static FloatVector sigmoid(FloatVector x) {
+        FloatVector e = exp(x.abs().neg());
+        FloatVector d = e.add(1f);
+        FloatVector dl = V_ONE.sub(d).add(e);
+        FloatVector q = V_ONE.blend(e, x.lt(0f)).div(d);
+        return q.neg().fma(dl.div(d), q);
+    }
+
+    static FloatVector relu(FloatVector x) {
+        return x.blend(0f, x.compare(VectorOperators.LE, 0f));
+    }
+
+    static void exp(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            exp(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
+        }
+        FastMath.exp(src, srcOff + i, dst, dstOff + i, n - i);
+    }
+
+    static void tanh(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            tanh(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
+        }
+        FastMath.tanh(src, srcOff + i, dst, dstOff + i, n - i);
+    }
+
+    static void sigmoid(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            sigmoid(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
+        }
+        FastMath.sigmoid(src, srcOff + i, dst, dstOff + i, n - i);
+    }
+
+    static void relu(float[] src, int srcOff, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+            relu(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
+        }
+        FastMath.relu(src, srcOff + i, dst, dstOff + i, n - i);
+    }
+}

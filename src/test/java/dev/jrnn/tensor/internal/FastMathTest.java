@@ -1,0 +1,254 @@
+package dev.jrnn.tensor.internal;
+
+import dev.jrnn.TestSupport;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Fast float math against the double {@link Math} functions (the reference), on both SIMD paths.
+ * The exhaustive sweep lives in {@link UlpSweep} (run once, results in docs/design-notes.md); here a
+ * sampled sweep plus dense windows around the branch points keep the run to a few seconds.
+ */
+class FastMathTest {
+
+    static final double MAX_ULP = 2.0;
+
+    /** Error of {@code y} in ulps of the correctly rounded float {@code (float) ref}. */
+    static double ulpError(float y, double ref) {
+        float r = (float) ref;
+        if (Double.isNaN(ref)) {
+            return Float.isNaN(y) ? 0 : Double.POSITIVE_INFINITY;
+        }
+        if (Float.isInfinite(r) || Float.isInfinite(y)) {
+            return y == r ? 0 : Double.POSITIVE_INFINITY;
+        }
+        return Math.abs(y - ref) / Math.ulp(r);
+    }
+
+    static double sigmoidRef(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    interface FloatFn {
+        float apply(float x);
+    }
+
+    interface ArrayKernel {
+        void apply(float[] src, int srcOff, float[] dst, int dstOff, int n);
+    }
+
+    /** Max ulp error over the floats from lo to hi visiting every step-th bit pattern, via the array kernel. */
+    static double sweep(ArrayKernel kernel, DoubleUnaryOperator ref, float lo, float hi, int step) {
+        int n = 0;
+        float[] xs = new float[1 << 16];
+        float[] ys = new float[xs.length];
+        double max = 0;
+        for (int side = 0; side < 2; side++) {
+            float from = side == 0 ? Math.max(0f, lo) : Math.max(0f, -hi);
+            float to = side == 0 ? Math.max(0f, hi) : Math.max(0f, -lo);
+            for (int bits = Float.floatToRawIntBits(from); bits <= Float.floatToRawIntBits(to); bits += step) {
+                float x = Float.intBitsToFloat(bits);
+                xs[n++] = side == 0 ? x : -x;
+                if (n == xs.length) {
+                    max = Math.max(max, check(kernel, ref, xs, ys, n));
+                    n = 0;
+                }
+            }
+        }
+        return Math.max(max, check(kernel, ref, xs, ys, n));
+    }
+
+    private static double check(ArrayKernel kernel, DoubleUnaryOperator ref, float[] xs, float[] ys, int n) {
+        kernel.apply(xs, 0, ys, 0, n);
+        double max = 0;
+        for (int i = 0; i < n; i++) {
+            double e = ulpError(ys[i], ref.applyAsDouble(xs[i]));
+            if (!(e <= MAX_ULP)) {
+                throw new AssertionError("error " + e + " ulp at x=" + xs[i] + ": got " + ys[i] + ", reference "
+                        + ref.applyAsDouble(xs[i]));
+            }
+            max = Math.max(max, e);
+        }
+        return max;
+    }
+
+    @Test
+    void sampledSweepWithinTwoUlpOnTheActivePath() {
+        assertThat(sweep(Activations::tanh, Math::tanh, -20f, 20f, 4099)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::sigmoid, FastMathTest::sigmoidRef, -20f, 20f, 4099)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::sigmoid, FastMathTest::sigmoidRef, -104f, 89f, 65537)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::exp, Math::exp, -88f, 88f, 4099)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::exp, Math::exp, -104f, -87f, 257)).isLessThanOrEqualTo(MAX_ULP);
+    }
+
+    @Test
+    void sampledSweepWithinTwoUlpOnTheScalarImplementation() {
+        assertThat(sweep(FastMath::tanh, Math::tanh, -20f, 20f, 8191)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(FastMath::sigmoid, FastMathTest::sigmoidRef, -20f, 20f, 8191)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(FastMath::exp, Math::exp, -88f, 88f, 8191)).isLessThanOrEqualTo(MAX_ULP);
+    }
+
+    @Test
+    void denseWindowsAroundBranchPoints() {
+        // every float near the tanh polynomial/exp switch at 0.55 and near the exp reduction boundaries
+        assertThat(sweep(Activations::tanh, Math::tanh, 0.5f, 0.6f, 1)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::tanh, Math::tanh, 8.9f, 9.2f, 1)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::exp, Math::exp, 88.5f, 89f, 1)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::exp, Math::exp, 0.3f, 0.4f, 1)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::sigmoid, FastMathTest::sigmoidRef, 6f, 6.6f, 3)).isLessThanOrEqualTo(MAX_ULP);
+        assertThat(sweep(Activations::tanh, Math::tanh, 0f, 1e-3f, 17)).isLessThanOrEqualTo(MAX_ULP);
+    }
+
+    @Test
+    void specialValues() {
+        float inf = Float.POSITIVE_INFINITY;
+        for (FloatFn exp : new FloatFn[] {FastMath::exp, x -> viaKernel(Activations::exp, x)}) {
+            assertThat(exp.apply(0f)).isEqualTo(1f);
+            assertThat(exp.apply(-0f)).isEqualTo(1f);
+            assertThat(exp.apply(1f)).isEqualTo((float) Math.E);
+            assertThat(exp.apply(inf)).isEqualTo(inf);
+            assertThat(exp.apply(-inf)).isEqualTo(0f);
+            assertThat(exp.apply(Float.NaN)).isNaN();
+            assertThat(exp.apply(88.72284f)).isEqualTo(inf);       // just above ln(MAX_VALUE)
+            assertThat(exp.apply(88.7228f)).isEqualTo((float) Math.exp(88.7228f));
+            assertThat(exp.apply(1e30f)).isEqualTo(inf);
+            assertThat(exp.apply(-104f)).isEqualTo(0f);
+            assertThat(exp.apply(-103.9f)).isEqualTo((float) Math.exp(-103.9f));   // subnormal
+            assertThat(exp.apply(-100f)).isEqualTo((float) Math.exp(-100f));
+            assertThat(exp.apply(-1e30f)).isEqualTo(0f);
+            assertThat(exp.apply(Float.MIN_VALUE)).isEqualTo(1f);
+        }
+        for (FloatFn tanh : new FloatFn[] {FastMath::tanh, x -> viaKernel(Activations::tanh, x)}) {
+            assertThat(Float.floatToRawIntBits(tanh.apply(0f))).isZero();
+            assertThat(Float.floatToRawIntBits(tanh.apply(-0f))).isEqualTo(0x80000000);
+            assertThat(tanh.apply(inf)).isEqualTo(1f);
+            assertThat(tanh.apply(-inf)).isEqualTo(-1f);
+            assertThat(tanh.apply(Float.NaN)).isNaN();
+            assertThat(tanh.apply(10f)).isEqualTo(1f);
+            assertThat(tanh.apply(-1e30f)).isEqualTo(-1f);
+            assertThat(tanh.apply(1e-20f)).isEqualTo(1e-20f);          // tanh(x) = x for tiny x
+            assertThat(tanh.apply(-3e-8f)).isEqualTo(-3e-8f);
+            assertThat(tanh.apply(Float.MIN_VALUE)).isEqualTo(Float.MIN_VALUE);
+            assertThat(tanh.apply(-Float.MIN_NORMAL)).isEqualTo(-Float.MIN_NORMAL);
+        }
+        for (FloatFn sig : new FloatFn[] {FastMath::sigmoid, x -> viaKernel(Activations::sigmoid, x)}) {
+            assertThat(sig.apply(0f)).isEqualTo(0.5f);
+            assertThat(sig.apply(-0f)).isEqualTo(0.5f);
+            assertThat(sig.apply(inf)).isEqualTo(1f);
+            assertThat(sig.apply(-inf)).isEqualTo(0f);
+            assertThat(sig.apply(Float.NaN)).isNaN();
+            assertThat(sig.apply(100f)).isEqualTo(1f);
+            assertThat(sig.apply(-100f)).isEqualTo((float) Math.exp(-100));   // no overflow, tiny result
+            assertThat(sig.apply(-120f)).isEqualTo(0f);
+        }
+        for (FloatFn relu : new FloatFn[] {FastMath::relu, x -> viaKernel(Activations::relu, x)}) {
+            assertThat(relu.apply(-1f)).isEqualTo(0f);
+            assertThat(Float.floatToRawIntBits(relu.apply(-0f))).isZero();
+            assertThat(relu.apply(2.5f)).isEqualTo(2.5f);
+            assertThat(relu.apply(Float.NaN)).isNaN();
+            assertThat(relu.apply(inf)).isEqualTo(inf);
+            assertThat(relu.apply(-inf)).isEqualTo(0f);
+        }
+    }
+
+    /** Runs x through an array kernel in the middle of a vector-length-filling array. */
+    private static float viaKernel(ArrayKernel k, float x) {
+        float[] src = new float[67];
+        java.util.Arrays.fill(src, x);
+        float[] dst = new float[67];
+        k.apply(src, 0, dst, 0, 67);
+        for (int i = 1; i < 67; i++) {
+            assertThat(Float.floatToIntBits(dst[i])).isEqualTo(Float.floatToIntBits(dst[0]));
+        }
+        return dst[33];
+    }
+
+    @Test
+    void vectorAndScalarPathsAreBitwiseIdentical() {
+        SplittableRandom rng = TestSupport.rng(11);
+        int n = 100_003;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            int kind = rng.nextInt(4);
+            x[i] = kind == 0 ? Float.intBitsToFloat(rng.nextInt())                 // any bit pattern
+                    : kind == 1 ? (float) (rng.nextDouble() * 40 - 20)
+                    : kind == 2 ? (float) (rng.nextDouble() * 200 - 105)
+                    : (float) ((rng.nextDouble() - 0.5) * 1e-3);
+        }
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+                -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 0.55f, -0.55f, 88.72284f, -104f, -103.97f, 9.01f};
+        System.arraycopy(special, 0, x, 0, special.length);
+        ArrayKernel[][] pairs = {
+            {FastMath::exp, Activations::exp}, {FastMath::tanh, Activations::tanh},
+            {FastMath::sigmoid, Activations::sigmoid}, {FastMath::relu, Activations::relu}};
+        for (ArrayKernel[] pair : pairs) {
+            float[] scalar = new float[n];
+            float[] active = new float[n];
+            pair[0].apply(x, 0, scalar, 0, n);
+            pair[1].apply(x, 0, active, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(Float.floatToIntBits(active[i])).as("x=%s", x[i]).isEqualTo(Float.floatToIntBits(scalar[i]));
+            }
+        }
+        if (Simd.vectorEnabled()) {
+            // the vector implementation proper, called directly, not only through the dispatcher
+            ArrayKernel[][] direct = {
+                {FastMath::exp, VectorMathCalls::exp}, {FastMath::tanh, VectorMathCalls::tanh},
+                {FastMath::sigmoid, VectorMathCalls::sigmoid}, {FastMath::relu, VectorMathCalls::relu}};
+            for (ArrayKernel[] pair : direct) {
+                float[] scalar = new float[n];
+                float[] vec = new float[n];
+                pair[0].apply(x, 0, scalar, 0, n);
+                pair[1].apply(x, 0, vec, 0, n);
+                for (int i = 0; i < n; i++) {
+                    assertThat(Float.floatToIntBits(vec[i])).as("x=%s", x[i]).isEqualTo(Float.floatToIntBits(scalar[i]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void kernelsHonourOffsetsTailsAndInPlace() {
+        SplittableRandom rng = TestSupport.rng(12);
+        float[] x = TestSupport.uniform(rng, 53);
+        for (int n : new int[] {0, 1, 7, 16, 17, 33, 40}) {
+            float[] dst = new float[60];
+            java.util.Arrays.fill(dst, -7f);
+            Activations.tanh(x, 5, dst, 11, n);
+            for (int i = 0; i < 60; i++) {
+                float expected = i >= 11 && i < 11 + n ? FastMath.tanh(x[5 + i - 11]) : -7f;
+                assertThat(dst[i]).isEqualTo(expected);
+            }
+        }
+        float[] y = x.clone();
+        Activations.sigmoid(y, 3, y, 3, 40);
+        for (int i = 0; i < 53; i++) {
+            assertThat(y[i]).isEqualTo(i >= 3 && i < 43 ? FastMath.sigmoid(x[i]) : x[i]);
+        }
+        assertThatThrownBy(() -> Activations.exp(x, 50, new float[10], 0, 5))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> Activations.relu(x, 0, new float[10], 6, 5))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> Activations.tanh(x, 0, new float[10], 0, -1))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> Activations.tanh(null, 0, new float[10], 0, 1))
+                .isInstanceOf(NullPointerException.class).hasMessage("src");
+    }
+
+    @Test
+    void pathMatchesTheSurefireExecution() {
+        // pass 1 runs with -Djrnn.simd=vector and the module, pass 2 without the module
+        String requested = System.getProperty(Simd.PROPERTY, "auto");
+        if (!Simd.moduleAvailable() || requested.equals("scalar")) {
+            assertThat(Simd.vectorEnabled()).isFalse();
+        }
+        if (requested.equals("vector")) {
+            assertThat(Simd.vectorEnabled()).isTrue();
+        }
+    }
+}
