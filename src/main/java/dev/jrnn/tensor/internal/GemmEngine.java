@@ -21,6 +21,7 @@ import java.util.Arrays;
  *   <li>{@code beta == 0}: C is overwritten and never read (NaN in C does not propagate).
  *       {@code K == 0}: {@code C = beta * C}.</li>
  *   <li>C must not overlap A or B (not checked here; the {@code Tensor} facade checks).</li>
+ *   <li>An empty operand (a zero dimension) may be passed as {@code null}.</li>
  * </ul>
  *
  * <h2>Bits</h2>
@@ -188,11 +189,14 @@ public final class GemmEngine {
 
     /** Checks that a {@code (rows, cols)} matrix (stored transposed when {@code trans}) fits its array. */
     static void checkMatrix(String name, boolean trans, int rows, int cols, float[] x, int off, int ld) {
-        if (x == null) {
-            throw new NullPointerException(name);
-        }
         int storedRows = trans ? cols : rows;
         int storedCols = trans ? rows : cols;
+        if (x == null) {
+            if (storedRows == 0 || storedCols == 0) {
+                return; // an empty matrix is never read; BLAS accepts a null pointer for it
+            }
+            throw new NullPointerException(name);
+        }
         if (ld < Math.max(1, storedCols)) {
             throw new IllegalArgumentException("sgemm: ld" + name + " must be >= max(1, " + storedCols + "), got " + ld);
         }

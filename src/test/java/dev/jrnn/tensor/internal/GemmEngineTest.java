@@ -165,6 +165,11 @@ class GemmEngineTest {
         float[] c2 = {1f, 1f, 1f, 1f};
         GemmEngine.sgemm(false, 1, 1f, new float[0], 0, 1, empty, 3f, c2, 0, 4);
         assertThat(c2).containsExactly(3f, 3f, 3f, 3f);
+        float[] c3 = {1f, 2f};
+        GemmEngine.sgemm(false, true, 1, 2, 0, 1f, null, 0, 1, null, 0, 1, 0.5f, c3, 0, 2); // empty A, B: null ok
+        assertThat(c3).containsExactly(0.5f, 1f);
+        assertThatThrownBy(() -> GemmEngine.sgemm(false, false, 1, 1, 1, 1f, null, 0, 1, new float[1], 0, 1, 0f,
+                new float[1], 0, 1)).isInstanceOf(NullPointerException.class).hasMessage("a");
     }
 
     @Test
