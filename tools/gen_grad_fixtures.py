@@ -216,15 +216,15 @@ def _gen_cell_grad(c, outdir, name, seed):
 
 # ----------------------------------------------------------------------------- end-to-end training
 
-TRAIN_STEPS = 300
-TRAIN_LR = 0.1
+TRAIN_STEPS = 600
+TRAIN_LR = 0.05
 
 
 def gen_training(outdir):
     """A SimpleRNN nn.RNN(1, 8) learns y = 0.1·Σ_t x_t from its final state's unit 0.
 
     Fixed batch of 64 sequences of length 8, x ~ U(-1, 1); loss = mean_n (h_n[0, n, 0] - y_n)²;
-    full-batch plain SGD (lr 0.1), 300 steps. Stores the initial weights, the data, the targets and the
+    full-batch plain SGD (lr 0.05), 600 steps. Stores the initial weights, the data, the targets and the
     loss before every step (loss[i] is computed with the weights after i updates).
     """
     seed = gf.seed_of("training_sum_task")
