@@ -2,9 +2,11 @@ package dev.jrnn.io;
 
 import dev.jrnn.io.SafetensorsFile.Dtype;
 import dev.jrnn.io.SafetensorsFile.Entry;
+import dev.jrnn.tensor.Tensor;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
@@ -26,14 +28,16 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Reads <a href="https://github.com/huggingface/safetensors">safetensors</a> files: an 8-byte
- * little-endian header length N, N bytes of UTF-8 JSON, then the raw little-endian tensor data.
- * Writing is done by {@link SafetensorsWriter}.
+ * Reads and writes <a href="https://github.com/huggingface/safetensors">safetensors</a> files: an
+ * 8-byte little-endian header length N, N bytes of UTF-8 JSON, then the raw little-endian tensor
+ * data. {@link #write(Path, Map, Map)} is a shortcut for {@link SafetensorsWriter}, which also
+ * writes raw arrays and {@code I64} tensors.
  *
  * <pre>{@code
  * SafetensorsFile f = Safetensors.read(Path.of("rnn.safetensors"));
  * Tensor w = f.tensor("weight_ih_l0");
  * String seed = f.metadata().get("seed");
+ * Safetensors.write(Path.of("copy.safetensors"), f.tensors(), f.metadata());
  * }</pre>
  *
  * <p>Every read validates the whole header before touching the data, and fails with a
@@ -50,7 +54,8 @@ import java.util.Objects;
  * are ignored (as the reference implementation does). Empty tensors and rank-0 scalars are legal.
  * Memory use is bounded by the real size of the input, never by sizes the header claims.
  *
- * <p>Stateless and thread-safe.
+ * <p>Stateless and thread-safe. {@code null} arguments are rejected with a
+ * {@link NullPointerException}.
  */
 public final class Safetensors {
 
@@ -158,6 +163,36 @@ public final class Safetensors {
         boolean trailing = data.length == need && in.read() >= 0;
         checkTiling(h.specs, data.length, trailing);
         return decodeInMemory(h, (begin, length) -> ByteBuffer.wrap(data, (int) begin, length).slice());
+    }
+
+    /**
+     * Writes tensors as {@code F32} plus string metadata, atomically, as
+     * {@code new SafetensorsWriter().metadata(metadata).putAll(tensors).write(path)}: tensors back to
+     * back in the map's iteration order, header padded with spaces to a multiple of 8, through a
+     * temporary file in the same directory moved over {@code path} (see
+     * {@link SafetensorsWriter#write(Path)}).
+     *
+     * @param path the destination, replaced if it exists
+     * @param tensors name → tensor, not modified; a name must not be {@code __metadata__}
+     * @param metadata written as {@code __metadata__} (omitted when empty), not modified
+     * @throws IOException if writing fails
+     */
+    public static void write(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        new SafetensorsWriter().metadata(metadata).putAll(tensors).write(path);
+    }
+
+    /**
+     * Writes tensors and metadata to a stream, exactly as {@link #write(Path, Map, Map)} writes a
+     * file. The stream is not closed.
+     *
+     * @param out the stream, modified (written to)
+     * @param tensors name → tensor, not modified
+     * @param metadata written as {@code __metadata__} (omitted when empty), not modified
+     * @throws IOException if the stream fails
+     */
+    public static void write(OutputStream out, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        new SafetensorsWriter().metadata(metadata).putAll(tensors).writeTo(out);
     }
 
     // ---------------------------------------------------------------- header

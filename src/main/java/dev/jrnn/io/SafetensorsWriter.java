@@ -1,5 +1,7 @@
 package dev.jrnn.io;
 
+import dev.jrnn.tensor.Tensor;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,12 +33,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * <pre>{@code
  * new SafetensorsWriter()
  *     .metadata("format_version", "1")
- *     .putFloats("weight", values, 4, 3)
+ *     .put("weight_ih_l0", weight)                 // a Tensor
+ *     .putFloats("bias", values, 4)
  *     .putLongs("lengths", new long[] {5, 3}, 2)
  *     .write(Path.of("model.safetensors"));
  * }</pre>
  *
- * <p>Every {@code put} copies its array, so later changes to the caller's array do not leak in.
+ * <p>Every {@code put} copies its values, so later changes to the caller's array or tensor do not
+ * leak in.
  * Mutable and not thread-safe; {@code null} is rejected everywhere with a
  * {@link NullPointerException}.
  */
@@ -88,6 +92,35 @@ public final class SafetensorsWriter {
     public SafetensorsWriter metadata(Map<String, String> entries) {
         Objects.requireNonNull(entries, "entries");
         entries.forEach(this::metadata);
+        return this;
+    }
+
+    /**
+     * Adds a tensor as {@code F32}, its elements in row-major order of its logical shape (views and
+     * non-contiguous tensors are written as their contiguous copy).
+     *
+     * @param name the tensor name: not {@code __metadata__}, not already added
+     * @param tensor the values, not modified (copied)
+     * @return this writer
+     * @throws IllegalArgumentException if the name is taken or invalid
+     */
+    public SafetensorsWriter put(String name, Tensor tensor) {
+        Objects.requireNonNull(tensor, "tensor");
+        float[] values = tensor.toArray(); // a fresh row-major copy
+        int[] s = checkShape(name, values.length, tensor.shape());
+        items.put(name, new Item(s, values, null));
+        return this;
+    }
+
+    /**
+     * Adds every entry of {@code tensors} with {@link #put(String, Tensor)}, in iteration order.
+     *
+     * @param tensors not modified
+     * @return this writer
+     */
+    public SafetensorsWriter putAll(Map<String, Tensor> tensors) {
+        Objects.requireNonNull(tensors, "tensors");
+        tensors.forEach(this::put);
         return this;
     }
 

@@ -3,6 +3,8 @@ package dev.jrnn.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jrnn.tensor.Tensor;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,6 +121,36 @@ class SafetensorsWriterTest {
     }
 
     @Test
+    void tensorMapsRoundTripBitExactlyInMapOrder() throws IOException {
+        Tensor w = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("w", w);
+        m.put("wt", w.t());                                       // a non-contiguous view (3, 2)
+        m.put("odd", Tensor.of(new float[] {Float.intBitsToFloat(0x7fc0beef), -0f, Float.MIN_VALUE}, 3));
+        m.put("scalar", Tensor.of(new float[] {-2.5f}));
+        m.put("empty", Tensor.zeros(0, 3));
+        Map<String, String> meta = Map.of("format_version", "1");
+        Path p = dir.resolve("m.safetensors");
+        Safetensors.write(p, m, meta);
+
+        SafetensorsFile f = Safetensors.read(p);
+        assertThat(f.names()).containsExactly("w", "wt", "odd", "scalar", "empty");
+        assertThat(f.metadata()).isEqualTo(meta);
+        assertThat(f.shape("wt")).containsExactly(3, 2);
+        assertThat(f.tensor("wt").toArray()).containsExactly(1, 4, 2, 5, 3, 6);
+        for (Map.Entry<String, Tensor> e : f.tensors().entrySet()) {
+            Tensor expected = m.get(e.getKey());
+            assertThat(e.getValue().shape()).isEqualTo(expected.shape());
+            assertBits(e.getValue().toArray(), expected.toArray());
+        }
+        ByteArrayOutputStream os = new ByteArrayOutputStream();
+        Safetensors.write(os, f.tensors(), f.metadata());
+        assertThat(os.toByteArray()).isEqualTo(Files.readAllBytes(p));
+        assertThatThrownBy(() -> Safetensors.write(dir.resolve("x"), Map.of("__metadata__", w), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rewritingATorchFixtureReproducesItsBytes() throws IOException {
         String res = "/fixtures/rnn/tanh_l2_bi_bias_tm_n3_s6_i5_h7_h0.safetensors";
         byte[] original;
@@ -132,6 +164,9 @@ class SafetensorsWriterTest {
             w.putFloats(n, f.floats(n), f.shape(n));
         }
         assertThat(w.toByteArray()).isEqualTo(original);
+        ByteArrayOutputStream os = new ByteArrayOutputStream();
+        Safetensors.write(os, f.tensors(), f.metadata());
+        assertThat(os.toByteArray()).isEqualTo(original);
     }
 
     @Test
