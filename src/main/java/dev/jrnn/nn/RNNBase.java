@@ -35,6 +35,8 @@ public abstract sealed class RNNBase extends Module permits RNN {
     private final Parameter[] biasIh;    // (G)
     private final Parameter[] biasHh;    // (G)
     private final Generator dropoutGenerator;
+    /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
+    BackwardWorkspace workspace;
 
     RNNBase(RNNConfig config, Generator generator) {
         this.config = Objects.requireNonNull(config, "config");
@@ -337,9 +339,6 @@ public abstract sealed class RNNBase extends Module permits RNN {
     }
 
     // ------------------------------------------------------------------------------ backward (BPTT)
-
-    /** Reused by every backward with the same {@code (L, N)}; null until the first backward. */
-    BackwardWorkspace workspace;
 
     /**
      * Backprop-through-time for one recorded forward (see {@link RNNOutput#backward}): accumulates into
