@@ -15,4 +15,5 @@ module dev.jrnn {
     exports dev.jrnn.nn;
     exports dev.jrnn.io;
     exports dev.jrnn.optim;
+    exports dev.jrnn.loss;
 }
