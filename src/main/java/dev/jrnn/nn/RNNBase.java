@@ -70,6 +70,12 @@ public abstract sealed class RNNBase extends Module permits RNN {
         this.dropoutGenerator = new Generator(generator.nextLong());
     }
 
+    /** The dropout generator (between layers) is saved by checkpoints as {@code dropout}. */
+    @Override
+    void collectGenerators(java.util.Map<String, Generator> out) {
+        out.put("dropout", dropoutGenerator);
+    }
+
     /** {@return the configuration this module was built from} */
     public final RNNConfig config() {
         return config;
