@@ -16,4 +16,5 @@ module dev.jrnn {
     exports dev.jrnn.io;
     exports dev.jrnn.optim;
     exports dev.jrnn.loss;
+    exports dev.jrnn.train;
 }
