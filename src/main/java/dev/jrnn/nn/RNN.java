@@ -151,13 +151,16 @@ public final class RNN extends RNNBase {
         checkSequenceLength(seqLen);
         Tensor timeMajor = config.batchFirst() ? input.transpose(0, 1) : input;
         float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
-        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0 == null ? null : h0.toArray(), hN);
+        float[] h0Values = h0 == null ? null : h0.toArray();
+        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, false, config.batchFirst(),
+                h0Values) : null;
+        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
         int dh = config.numDirections() * config.hiddenSize();
         Tensor output = Tensor.of(out, seqLen, batch, dh);
         if (config.batchFirst()) {
             output = output.transpose(0, 1).contiguous();
         }
-        return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections());
+        return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections(), record);
     }
 
     /** Runs the RNN over one unbatched sequence {@code (L, H_in)} with {@code h_0} = zeros. */
@@ -185,10 +188,12 @@ public final class RNN extends RNNBase {
         }
         checkSequenceLength(seqLen);
         float[] hN = new float[hShape[0] * config.hiddenSize()];
-        float[] out = runLayers(input.toArray(), seqLen, 1, h0 == null ? null : h0.toArray(), hN);
+        float[] h0Values = h0 == null ? null : h0.toArray();
+        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, 1, true, false, h0Values) : null;
+        float[] out = runLayers(input.toArray(), seqLen, 1, h0Values, hN, record);
         int dh = config.numDirections() * config.hiddenSize();
         return new RNNOutput(Tensor.of(out, seqLen, dh), Tensor.of(hN, hShape), config.numLayers(),
-                config.numDirections());
+                config.numDirections(), record);
     }
 
     @Override
