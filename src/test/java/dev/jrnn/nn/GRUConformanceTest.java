@@ -79,4 +79,32 @@ class GRUConformanceTest {
         assertThat(g.h0().shape()).isEqualTo(out.hN().shape());
         worstGrad = Math.max(worstGrad, worst);
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cellFixtures")
+    void gruCellMatchesTorch(String name) throws IOException {
+        SafetensorsFile f = RNNConformanceTest.load("/fixtures/grucell/" + name + ".safetensors");
+        Map<String, String> m = f.metadata();
+        GRUCell cell = new GRUCell(Integer.parseInt(m.get("input_size")), Integer.parseInt(m.get("hidden_size")),
+                Boolean.parseBoolean(m.get("bias")), new dev.jrnn.tensor.Generator(0));
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        for (String key : cell.namedParameters().keySet()) {
+            sd.put(key, f.tensor(key));
+        }
+        cell.loadStateDict(sd, true);
+        Tensor input = f.tensor("input");
+        Tensor hx = LSTMConformanceTest.opt(f, "hx");
+        Tensor out = cell.forward(input, hx);
+        worstCellForward = Math.max(worstCellForward, LSTMConformanceTest.fwd(out, f.tensor("h")));
+        RNNGradients g = cell.backward(input, hx, f.tensor("grad_h"));
+        double worst = 0;
+        for (Parameter p : cell.parameters()) {
+            worst = Math.max(worst, RNNBackwardConformanceTest.check(name, p.name(), p.grad(), f.tensor("grad." + p.name())));
+        }
+        worst = Math.max(worst, RNNBackwardConformanceTest.check(name, "input", g.input(), f.tensor("grad.input")));
+        if (hx != null) {
+            worst = Math.max(worst, RNNBackwardConformanceTest.check(name, "hx", g.h0(), f.tensor("grad.hx")));
+        }
+        worstCellGrad = Math.max(worstCellGrad, worst);
+    }
 }

@@ -104,4 +104,33 @@ class LSTMConformanceTest {
         assertThat(g.c0().shape()).isEqualTo(out.cN().shape());
         worstGrad = Math.max(worstGrad, worst);
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cellFixtures")
+    void lstmCellMatchesTorch(String name) throws IOException {
+        SafetensorsFile f = RNNConformanceTest.load("/fixtures/lstmcell/" + name + ".safetensors");
+        Map<String, String> m = f.metadata();
+        LSTMCell cell = new LSTMCell(Integer.parseInt(m.get("input_size")), Integer.parseInt(m.get("hidden_size")),
+                Boolean.parseBoolean(m.get("bias")), new dev.jrnn.tensor.Generator(0));
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        for (String key : cell.namedParameters().keySet()) {
+            sd.put(key, f.tensor(key));
+        }
+        cell.loadStateDict(sd, true);
+        Tensor input = f.tensor("input");
+        LSTMState hx = f.contains("hx") ? new LSTMState(f.tensor("hx"), f.tensor("cx")) : null;
+        LSTMState out = cell.forward(input, hx);
+        worstCellForward = Math.max(worstCellForward, Math.max(fwd(out.h(), f.tensor("h")), fwd(out.c(), f.tensor("c"))));
+        LSTMGradients g = cell.backward(input, hx, f.tensor("grad_h"), f.tensor("grad_c"));
+        double worst = 0;
+        for (Parameter p : cell.parameters()) {
+            worst = Math.max(worst, RNNBackwardConformanceTest.check(name, p.name(), p.grad(), f.tensor("grad." + p.name())));
+        }
+        worst = Math.max(worst, RNNBackwardConformanceTest.check(name, "input", g.input(), f.tensor("grad.input")));
+        if (hx != null) {
+            worst = Math.max(worst, RNNBackwardConformanceTest.check(name, "hx", g.h0(), f.tensor("grad.hx")));
+            worst = Math.max(worst, RNNBackwardConformanceTest.check(name, "cx", g.c0(), f.tensor("grad.cx")));
+        }
+        worstCellGrad = Math.max(worstCellGrad, worst);
+    }
 }
