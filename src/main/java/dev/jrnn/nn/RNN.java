@@ -45,11 +45,24 @@ import java.util.Objects;
  * h_n[0] = h
  * }</pre>
  *
+ * <p><b>Training.</b> In training mode (the default, {@link #train()}) a forward records in its
+ * {@link RNNOutput} what backprop-through-time needs (the layer inputs and outputs, dropout masks:
+ * {@code O(L·N·H·num_layers)} floats); {@link RNNOutput#backward(Tensor, Tensor)} then accumulates
+ * into every parameter's {@link Parameter#grad()} and returns the input and {@code h_0} gradients.
+ * In evaluation mode ({@link #eval()}) nothing is kept. See {@code docs/training.md}:
+ * <pre>{@code
+ * RNNOutput out = rnn.forward(x);
+ * out.backward(gradOutput, gradHn);   // ∂loss/∂output, ∂loss/∂h_n (either may be null)
+ * optimizer.step();
+ * rnn.zeroGrad();
+ * }</pre>
+ *
  * <p>The four architectures people build first are one line each: {@link #simpleRNN},
  * {@link #biRNN}, {@link #stackedRNN} and {@link #stackedBiRNN}.
  *
- * <p>Thread safety: not safe for concurrent use while training or loading. In evaluation mode a
- * forward pass only reads the parameters, so concurrent forwards on one module are safe.
+ * <p>Thread safety: not safe for concurrent use while training or loading (a backward writes the
+ * gradients and reuses the module's workspaces). In evaluation mode a forward pass only reads the
+ * parameters, so concurrent forwards on one module are safe.
  */
 public final class RNN extends RNNBase {
 

@@ -358,7 +358,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     // ------------------------------------------------------------------------------ backward (BPTT)
 
     /** Reused by every backward with the same {@code (L, N)}; null until the first backward. */
-    private BackwardWorkspace workspace;
+    BackwardWorkspace workspace;
 
     /**
      * Backprop-through-time for one recorded forward (see {@link RNNOutput#backward}): accumulates into
@@ -512,7 +512,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     /** Buffers of a backward pass, allocated once per {@code (L, N)} and reused. */
-    private static final class BackwardWorkspace {
+    static final class BackwardWorkspace {
         final int seqLen;
         final int batch;
         final float[] dA;       // (L·N, G): pre-activation gradient of one layer-direction

@@ -30,6 +30,9 @@ import java.util.Objects;
  * for t in 0 .. L-1: h = cell.forward(x[t], h)
  * }</pre>
  *
+ * <p><b>Backward:</b> {@link #backward(Tensor, Tensor, Tensor, Tensor)} is the backward of one step
+ * (stateless: it takes the step's input, state and output), for recurrences written by hand.
+ *
  * <p>Thread safety: not safe for concurrent use while training or loading; a forward pass only reads
  * the parameters.
  */

@@ -22,7 +22,7 @@ public final class RNNOutput {
     private final Tensor hN;      // (D·num_layers, N, H_out), or (D·num_layers, H_out) unbatched
     private final int numLayers;
     private final int numDirections;
-    private ForwardRecord record;  // training-mode forward only; null in eval mode or once detached
+    private final ForwardRecord record;  // training-mode forward only; null in eval mode and when detached
     private final String noGraphReason;
 
     RNNOutput(Tensor output, Tensor hN, int numLayers, int numDirections) {
@@ -100,6 +100,11 @@ public final class RNNOutput {
     public Tensor hNByLayer() {
         int[] s = hN.shape();
         return s.length == 3 ? hN.view(numLayers, numDirections, s[1], s[2]) : hN.view(numLayers, numDirections, s[1]);
+    }
+
+    /** {@return the saved forward, or null; for tests of the package} */
+    ForwardRecord record() {
+        return record;
     }
 
     /**
