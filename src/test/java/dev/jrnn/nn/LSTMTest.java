@@ -391,4 +391,42 @@ class LSTMTest {
                     1e-5, 1e-5)).as(k).isTrue();
         }
     }
+
+    @Test
+    void resultsAndGradientsAreBitwiseIdenticalForOneAndSeveralThreads() {
+        LSTM lstm = new LSTM(RNNConfig.lstm(96, 160).withNumLayers(2).withBidirectional(true).withProjSize(64), 6L).train();
+        Tensor x = Tensor.normal(new Generator(3), 0f, 1f, 20, 48, 96);   // big enough to split the GEMMs
+        int before = dev.jrnn.tensor.Threads.count();
+        try {
+            float[][] one = run(lstm, x, 1);
+            float[][] three = run(lstm, x, 3);
+            for (int i = 0; i < one.length; i++) {
+                assertThat(three[i]).as("array " + i).isEqualTo(one[i]);
+            }
+        } finally {
+            dev.jrnn.tensor.Threads.setCount(before);
+        }
+    }
+
+    private static float[][] run(LSTM lstm, Tensor x, int threads) {
+        dev.jrnn.tensor.Threads.setCount(threads);
+        lstm.zeroGrad();
+        LSTMOutput o = lstm.forward(x);
+        LSTMGradients g = o.backward(Tensor.ones(o.output().shape()), null, Tensor.ones(o.cN().shape()));
+        return new float[][] {o.output().toArray(), o.cN().toArray(), g.input().toArray(), g.c0().toArray(),
+            lstm.namedParameters().get("weight_hh_l1_reverse").grad().toArray(),
+            lstm.namedParameters().get("weight_hr_l0").grad().toArray()};
+    }
+
+    @Test
+    void inputSizeZeroBehavesAsZeroInput() {
+        LSTM zero = new LSTM(RNNConfig.lstm(0, 3).withProjSize(2), 4L).eval();
+        LSTMOutput o = zero.forward(Tensor.zeros(4, 2, 0));
+        assertThat(o.output().shape()).containsExactly(4, 2, 2);
+        LSTM one = new LSTM(RNNConfig.lstm(1, 3).withProjSize(2), 4L).eval();
+        Map<String, Tensor> sd = new LinkedHashMap<>(zero.stateDict());
+        sd.put("weight_ih_l0", Tensor.zeros(12, 1));
+        one.loadStateDict(sd, true);
+        assertThat(one.forward(Tensor.ones(4, 2, 1)).output().contentEquals(o.output())).isTrue();
+    }
 }
