@@ -37,6 +37,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     final Parameter[] biasHh;    // (G)
     final Parameter[] weightHr;  // (P, H), projected LSTM only
     private final Generator dropoutGenerator;
+    /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
+    BackwardWorkspace workspace;
 
     RNNBase(RNNConfig config, Generator generator) {
         this.config = Objects.requireNonNull(config, "config");
@@ -356,9 +358,6 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     // ------------------------------------------------------------------------------ backward (BPTT)
-
-    /** Reused by every backward with the same {@code (L, N)}; null until the first backward. */
-    BackwardWorkspace workspace;
 
     /**
      * Backprop-through-time for one recorded forward (see {@link RNNOutput#backward}): accumulates into

@@ -18,6 +18,13 @@ import java.util.Objects;
  */
 public final class RNNOutput {
 
+    private static final String EVAL_MODE = "backward needs a forward run in training mode, but this output was"
+            + " computed in evaluation mode, which keeps no activations; call train() on the module before the"
+            + " forward";
+
+    private static final String DETACHED = "this output was detached: it keeps no activations to backward through;"
+            + " backward must be called on the output of the forward itself, before detach()";
+
     private final Tensor output;  // (L, N, D·H_out), (N, L, D·H_out) batch-first, or (L, D·H_out) unbatched
     private final Tensor hN;      // (D·num_layers, N, H_out), or (D·num_layers, H_out) unbatched
     private final int numLayers;
@@ -25,10 +32,7 @@ public final class RNNOutput {
     private final ForwardRecord record;  // training-mode forward only; null in eval mode and when detached
     private final String noGraphReason;
 
-    RNNOutput(Tensor output, Tensor hN, int numLayers, int numDirections) {
-        this(output, hN, numLayers, numDirections, null, EVAL_MODE);
-    }
-
+    /** An output; {@code record} is the training-mode forward's record, or null in evaluation mode. */
     RNNOutput(Tensor output, Tensor hN, int numLayers, int numDirections, ForwardRecord record) {
         this(output, hN, numLayers, numDirections, record, EVAL_MODE);
     }
@@ -42,13 +46,6 @@ public final class RNNOutput {
         this.record = record;
         this.noGraphReason = noGraphReason;
     }
-
-    private static final String EVAL_MODE = "backward needs a forward run in training mode, but this output was"
-            + " computed in evaluation mode, which keeps no activations; call train() on the module before the"
-            + " forward";
-
-    private static final String DETACHED = "this output was detached: it keeps no activations to backward through;"
-            + " backward must be called on the output of the forward itself, before detach()";
 
     /**
      * {@return the top layer's states for every time step: {@code (L, N, D·H_out)}, {@code (N, L, D·H_out)}

@@ -455,6 +455,28 @@ class RNNBackwardTest {
     }
 
     @Test
+    void gradientsAreBitwiseIdenticalForOneAndSeveralThreads() {
+        RNN rnn = new RNN(RNNConfig.rnn(96, 160).withNumLayers(2).withBidirectional(true), 6L);
+        Tensor x = randn(151, 24, 48, 96);    // big enough for the GEMMs to be split across threads
+        Tensor gOut = randn(152, 24, 48, 320);
+        Tensor gHn = randn(153, 4, 48, 160);
+        int before = dev.jrnn.tensor.Threads.count();
+        try {
+            dev.jrnn.tensor.Threads.setCount(1);
+            RNNGradients one = rnn.forward(x).backward(gOut, gHn);
+            Map<String, float[]> gradsOne = grads(rnn);
+            rnn.zeroGrad();
+            dev.jrnn.tensor.Threads.setCount(3);
+            RNNGradients three = rnn.forward(x).backward(gOut, gHn);
+            assertThat(three.input().toArray()).isEqualTo(one.input().toArray());
+            assertThat(three.h0().toArray()).isEqualTo(one.h0().toArray());
+            grads(rnn).forEach((k, v) -> assertThat(v).as(k).isEqualTo(gradsOne.get(k)));
+        } finally {
+            dev.jrnn.tensor.Threads.setCount(before);
+        }
+    }
+
+    @Test
     void batchOfZeroGivesEmptyGradients() {
         RNN rnn = RNN.stackedBiRNN(3, 4, 2);
         RNNOutput out = rnn.forward(Tensor.zeros(5, 0, 3));
