@@ -181,33 +181,39 @@ final class GatedLayers {
         int rows = seqLen * batch;
         int layers = c.numLayers();
         int groups = layers * dirs;
-        int width = Math.max(c.inputSize(), dh);
-        float[] dCur = new float[rows * width];      // gradient of the current layer's output (L, N, D·H_out)
-        float[] dIn = new float[rows * width];       // gradient of the current layer's input (L, N, in_k)
-        if (gradOutput != null) {
+        Workspace ws = m.gatedWorkspace;
+        if (ws == null || ws.seqLen != seqLen || ws.batch != batch) {
+            ws = new Workspace(c, seqLen, batch);
+            m.gatedWorkspace = ws;
+        }
+        float[] dCur = ws.dOutA;    // gradient of the current layer's output (L, N, D·H_out)
+        float[] dIn = ws.dOutB;     // gradient of the current layer's input (L, N, in_k)
+        if (gradOutput == null) {
+            Arrays.fill(dCur, 0, rows * dh, 0f);
+        } else {
             Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
             System.arraycopy(tm.toArray(), 0, dCur, 0, rows * dh);
         }
         float[] gh = gradHn == null ? null : gradHn.toArray();   // (D·layers, N, H_out)
         float[] gc = gradCn == null ? null : gradCn.toArray();   // (D·layers, N, H)
-        float[] dH0 = new float[groups * batch * hOut];          // (D·layers, N, H_out)
-        float[] dC0 = lstm ? new float[groups * batch * hidden] : null;  // (D·layers, N, H)
-        float[] dA = new float[rows * g];                         // (L, N, G): ∂L/∂(pre-activation), input side
-        float[] dGh = lstm ? dA : new float[rows * g];            // (L, N, G): recurrent side (GRU differs)
-        float[] dhRun = new float[batch * hOut];                  // (N, H_out)
-        float[] dcRun = lstm ? new float[batch * hidden] : null;  // (N, H)
-        float[] dht = lstm ? new float[batch * hidden] : null;    // (N, H): ∂L/∂h̃ of one step
-        float[] dHs = proj > 0 ? new float[rows * proj] : null;   // (L, N, P): ∂L/∂h_t, for dW_hr
-        float[] tanhC = new float[hidden];                        // (H) scratch
-        float[] dWhh = new float[g * hOut];                       // (G, H_out)
-        float[] dWhr = proj > 0 ? new float[proj * hidden] : null;  // (P, H)
-        float[] dBias = new float[g];
-        double[] acc = new double[g];
+        float[] dH0 = new float[groups * batch * hOut];          // (D·layers, N, H_out), returned
+        float[] dC0 = lstm ? new float[groups * batch * hidden] : null;  // (D·layers, N, H), returned
+        float[] dA = ws.dA;
+        float[] dGh = lstm ? dA : ws.dGh;
+        float[] dhRun = ws.dh;
+        float[] dcRun = ws.dc;
+        float[] dht = ws.dht;
+        float[] dHs = ws.dHs;
+        float[] tanhC = ws.tanhC;
+        float[] dWhh = ws.dWhh;
+        float[] dWhr = ws.dWhr;
+        float[] dBias = ws.dBias;
+        double[] acc = ws.acc;
         for (int layer = layers - 1; layer >= 0; layer--) {
             int in = c.layerInputSize(layer);
             float[] x = r.inputs[layer];
             float[] out = r.outputs[layer];
-            float[] dWih = new float[g * in];                     // (G, in_k)
+            float[] dWih = ws.dWih[layer];                        // (G, in_k)
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;
                 if (gh == null) {
@@ -340,5 +346,54 @@ final class GatedLayers {
             }
         }
         return new Tensor[] {gradInput, gradH0, gradC0};
+    }
+
+    /** Buffers of a backward pass, allocated once per {@code (L, N)} and reused (as the RNN's). */
+    static final class Workspace {
+        final int seqLen;
+        final int batch;
+        final float[] dA;       // (L·N, G): ∂L/∂(pre-activation), input side
+        final float[] dGh;      // (L·N, G): GRU recurrent side; null for LSTM (same as dA)
+        final float[] dOutA;    // (L·N, max(H_in, D·H_out)): output / input gradients, ping-pong
+        final float[] dOutB;    // (L·N, max(H_in, D·H_out))
+        final float[] dh;       // (N, H_out): running recurrent gradient
+        final float[] dc;       // (N, H): LSTM running cell gradient
+        final float[] dht;      // (N, H): LSTM ∂L/∂h̃ of one step
+        final float[] dHs;      // (L·N, P): projected LSTM ∂L/∂h_t for dW_hr
+        final float[] tanhC;    // (H)
+        final float[][] dWih;   // [layer] (G, in_k)
+        final float[] dWhh;     // (G, H_out)
+        final float[] dWhr;     // (P, H)
+        final float[] dBias;    // (G)
+        final double[] acc;     // (G) column-sum accumulator
+
+        Workspace(RNNConfig c, int seqLen, int batch) {
+            this.seqLen = seqLen;
+            this.batch = batch;
+            boolean lstm = c.mode() == Mode.LSTM;
+            int rows = seqLen * batch;
+            int g = c.gateSize();
+            int hidden = c.hiddenSize();
+            int hOut = c.outputHiddenSize();
+            int proj = c.projSize();
+            int width = Math.max(c.inputSize(), c.numDirections() * hOut);
+            dA = new float[rows * g];
+            dGh = lstm ? null : new float[rows * g];
+            dOutA = new float[rows * width];
+            dOutB = new float[rows * width];
+            dh = new float[batch * hOut];
+            dc = lstm ? new float[batch * hidden] : null;
+            dht = lstm ? new float[batch * hidden] : null;
+            dHs = proj > 0 ? new float[rows * proj] : null;
+            tanhC = new float[hidden];
+            dWih = new float[c.numLayers()][];
+            for (int k = 0; k < c.numLayers(); k++) {
+                dWih[k] = new float[g * c.layerInputSize(k)];
+            }
+            dWhh = new float[g * hOut];
+            dWhr = proj > 0 ? new float[proj * hidden] : null;
+            dBias = new float[g];
+            acc = new double[g];
+        }
     }
 }

@@ -39,6 +39,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     private final Generator dropoutGenerator;
     /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
     BackwardWorkspace workspace;
+    /** The same for LSTM and GRU ({@link GatedLayers#backward}). */
+    GatedLayers.Workspace gatedWorkspace;
 
     RNNBase(RNNConfig config, Generator generator) {
         this.config = Objects.requireNonNull(config, "config");

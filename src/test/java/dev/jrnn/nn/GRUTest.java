@@ -287,4 +287,24 @@ class GRUTest {
                     1e-5, 1e-5)).as(k).isTrue();
         }
     }
+
+    @Test
+    void reusedBackwardWorkspacesGiveTheSameGradientsAsFreshOnes() {
+        RNNConfig cfg = RNNConfig.gru(3, 4).withNumLayers(2).withBidirectional(true);
+        Tensor x = Tensor.normal(new Generator(1), 0f, 1f, 5, 2, 3);
+        Tensor gOut = Tensor.normal(new Generator(2), 0f, 1f, 5, 2, 8);
+        Tensor gH = Tensor.normal(new Generator(3), 0f, 1f, 4, 2, 4);
+        GRU used = new GRU(cfg, 4L).train();
+        used.forward(x).backward(gOut, gH);
+        used.zeroGrad();
+        RNNGradients a = used.forward(x).backward(null, gH);      // same shapes: buffers reused
+        GRU fresh = new GRU(cfg, 4L).train();
+        RNNGradients b = fresh.forward(x).backward(null, gH);
+        assertThat(a.input().contentEquals(b.input())).isTrue();
+        assertThat(a.h0().contentEquals(b.h0())).isTrue();
+        for (String k : fresh.stateDict().keySet()) {
+            assertThat(used.namedParameters().get(k).grad().contentEquals(fresh.namedParameters().get(k).grad()))
+                    .as(k).isTrue();
+        }
+    }
 }
