@@ -73,7 +73,8 @@ final class GatedLayers {
         int hOff = h0 == null ? 0 : grp * batch * hOut;
         int ldh = hOut;
         if (lstm) {
-            float[] cells = new float[rows * hidden];                    // (L, N, H)
+            // (L, N, H) when recording; in evaluation mode two (N, H) slots used in turn
+            float[] cells = new float[(rec != null ? rows : 2 * batch) * hidden];
             float[] whr = proj > 0 ? m.weightHr[grp].data().toArray() : null;   // (P, H)
             PackedB whrT = proj > 0 ? Kernels.packTransposed(whr, proj, hidden) : null;
             float[] hTilde = proj > 0 ? new float[(rec != null ? rows : batch) * hidden] : null;
@@ -84,7 +85,7 @@ final class GatedLayers {
                 int gOff = t * batch * g;
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whhT, 1f, gates, gOff, g);
                 int outOff = t * batch * dh + dir * hOut;
-                int cOff = t * batch * hidden;
+                int cOff = (rec != null ? t : s & 1) * batch * hidden;
                 int htOff = rec != null ? cOff : 0;
                 for (int n = 0; n < batch; n++) {
                     if (proj == 0) {
