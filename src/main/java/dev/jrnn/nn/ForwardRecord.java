@@ -2,7 +2,7 @@ package dev.jrnn.nn;
 
 /**
  * What a training-mode forward of an {@link RNNBase} keeps for backprop-through-time: PyTorch's saved
- * tensors of one graph, owned by the {@link RNNOutput} it belongs to.
+ * tensors of one graph, owned by the {@link RNNOutput} (or {@link LSTMOutput}) it belongs to.
  *
  * <p>Nothing is copied to build it: the arrays are the ones the forward computed anyway. Without
  * dropout, layer {@code k+1}'s input <em>is</em> layer {@code k}'s output array. The weights are the
