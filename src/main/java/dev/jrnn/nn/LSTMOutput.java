@@ -106,6 +106,11 @@ public final class LSTMOutput {
         return s.length == 3 ? t.view(numLayers, numDirections, s[1], s[2]) : t.view(numLayers, numDirections, s[1]);
     }
 
+    /** The recorded activations, for tests of the dropout masks; null in evaluation mode or once detached. */
+    ForwardRecord record() {
+        return record;
+    }
+
     /** {@return whether {@link #backward} can still run} */
     public boolean hasGraph() {
         return record != null && !record.released();

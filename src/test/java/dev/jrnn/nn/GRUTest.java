@@ -307,4 +307,9 @@ class GRUTest {
                     .as(k).isTrue();
         }
     }
+
+    @Test
+    void dropoutBackwardUsesTheForwardsMaskAndScale() {
+        GatedGradCheck.check(RNNConfig.gru(3, 4).withNumLayers(2).withBidirectional(true).withDropout(0.5), 4, 3, true, 33);
+    }
 }

@@ -65,34 +65,56 @@ final class GatedGradCheck {
         Tensor gradInput;
         Tensor gradH0;
         Tensor gradC0 = null;
+        ForwardRecord record;
+        LSTMOutput lout = null;
+        RNNOutput rout = null;
         if (lstm) {
             LSTMState st = h0 == null ? null : new LSTMState(h0t, Tensor.of(RNNGoldenTest.toFloat(c0), groups, batch, hidden));
-            LSTMOutput out = ((LSTM) module).forward(xt, st);
-            LSTMGradients g = out.backward(gOutT, gHT, Tensor.of(RNNGoldenTest.toFloat(gC), groups, batch, hidden));
+            lout = ((LSTM) module).forward(xt, st);
+            record = lout.record();
+        } else {
+            rout = ((GRU) module).forward(xt, h0t);
+            record = rout.record();
+        }
+        // the dropout masks of this forward, as multipliers for the reference
+        double[][] dropMul = null;
+        if (cfg.dropout() > 0) {
+            dropMul = new double[cfg.numLayers() - 1][];
+            double scale = cfg.dropout() >= 1 ? 0 : 1 / (1 - cfg.dropout());
+            for (int k = 0; k < cfg.numLayers() - 1; k++) {
+                boolean[] keep = record.keep[k];
+                dropMul[k] = new double[keep.length];
+                for (int i = 0; i < keep.length; i++) {
+                    dropMul[k][i] = keep[i] ? (float) scale : 0;
+                }
+            }
+        }
+        if (lstm) {
+            LSTMGradients g = lout.backward(gOutT, gHT, Tensor.of(RNNGoldenTest.toFloat(gC), groups, batch, hidden));
             gradInput = g.input();
             gradH0 = g.h0();
             gradC0 = g.c0();
         } else {
-            RNNOutput out = ((GRU) module).forward(xt, h0t);
-            RNNGradients g = out.backward(gOutT, gHT);
+            RNNGradients g = rout.backward(gOutT, gHT);
             gradInput = g.input();
             gradH0 = g.h0();
         }
+        double[][] mul = dropMul;
         double worst = 0;
         for (String name : params.keySet()) {
             double[] p = params.get(name);
             worst = Math.max(worst, compare(name, module.namedParameters().get(name).grad().toArray(), p,
-                    () -> GatedReference.run(cfg, params, x, seqLen, batch, h0, c0, false).loss(gOut, gH, gC)));
+                    () -> GatedReference.run(cfg, params, x, seqLen, batch, h0, c0, false, mul).loss(gOut, gH, gC)));
         }
         worst = Math.max(worst, compare("input", gradInput.toArray(), x,
-                () -> GatedReference.run(cfg, params, x, seqLen, batch, h0, c0, false).loss(gOut, gH, gC)));
+                () -> GatedReference.run(cfg, params, x, seqLen, batch, h0, c0, false, mul).loss(gOut, gH, gC)));
         if (h0 != null) {
             worst = Math.max(worst, compare("h0", gradH0.toArray(), h0,
-                    () -> GatedReference.run(cfg, params, x, seqLen, batch, h0, c0, false).loss(gOut, gH, gC)));
+                    () -> GatedReference.run(cfg, params, x, seqLen, batch, h0, c0, false, mul).loss(gOut, gH, gC)));
         }
         if (c0 != null) {
             worst = Math.max(worst, compare("c0", gradC0.toArray(), c0,
-                    () -> GatedReference.run(cfg, params, x, seqLen, batch, h0, c0, false).loss(gOut, gH, gC)));
+                    () -> GatedReference.run(cfg, params, x, seqLen, batch, h0, c0, false, mul).loss(gOut, gH, gC)));
         }
         return worst;
     }

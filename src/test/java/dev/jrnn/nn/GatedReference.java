@@ -35,6 +35,17 @@ final class GatedReference {
      */
     static GatedReference run(RNNConfig cfg, Map<String, double[]> params, double[] x, int seqLen, int batch,
                               double[] h0, double[] c0, boolean gruResetBefore) {
+        return run(cfg, params, x, seqLen, batch, h0, c0, gruResetBefore, null);
+    }
+
+    /**
+     * As above, with dropout between layers.
+     *
+     * @param dropMul per layer below the top, {@code (L, N, D·H_out)} multipliers (0 or 1/(1−p)) applied to
+     *     that layer's output before the next layer reads it, or null for none
+     */
+    static GatedReference run(RNNConfig cfg, Map<String, double[]> params, double[] x, int seqLen, int batch,
+                              double[] h0, double[] c0, boolean gruResetBefore, double[][] dropMul) {
         boolean lstm = cfg.mode() == Mode.LSTM;
         int dirs = cfg.numDirections();
         int hidden = cfg.hiddenSize();
@@ -133,7 +144,15 @@ final class GatedReference {
                     System.arraycopy(c, 0, cN, grp * batch * hidden, batch * hidden);
                 }
             }
-            in = out;
+            if (dropMul != null && layer < layers - 1) {
+                double[] dropped = new double[out.length];
+                for (int i = 0; i < out.length; i++) {
+                    dropped[i] = out[i] * dropMul[layer][i];
+                }
+                in = dropped;
+            } else {
+                in = out;
+            }
         }
         return new GatedReference(in, hN, cN);
     }

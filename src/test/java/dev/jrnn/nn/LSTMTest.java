@@ -429,4 +429,9 @@ class LSTMTest {
         one.loadStateDict(sd, true);
         assertThat(one.forward(Tensor.ones(4, 2, 1)).output().contentEquals(o.output())).isTrue();
     }
+
+    @Test
+    void dropoutBackwardUsesTheForwardsMaskAndScale() {
+        GatedGradCheck.check(RNNConfig.lstm(3, 4).withNumLayers(3).withProjSize(2).withDropout(0.4), 4, 3, true, 25);
+    }
 }
