@@ -469,6 +469,8 @@ def gated_configs(mode):
     # 2: batch size 0
     add(batch=0)
     add(batch=0, bidir=True, layers=2, h0=False, batch_first=True, proj=2)
+    # 1: a moderate size close to the spec section 9 network (2-layer bidirectional, L = 50)
+    add(layers=2, bidir=True, input_size=16, hidden_size=32, seq=50, batch=4, h0=False, proj=16)
     return cs
 
 
