@@ -14,4 +14,5 @@ module dev.jrnn {
     exports dev.jrnn.tensor;
     exports dev.jrnn.nn;
     exports dev.jrnn.io;
+    exports dev.jrnn.interop;
 }
