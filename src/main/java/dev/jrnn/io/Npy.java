@@ -363,7 +363,7 @@ public final class Npy {
             }
             if (c == '[') {
                 throw new IOException(p + "header value at character " + i
-                        + " is a list; structured dtypes are not supported");
+                        + " is a list; only strings, True, False and tuples are read (structured dtypes are not supported)");
             }
             if (c == '-' || (c >= '0' && c <= '9')) {
                 return Long.valueOf(integer());
