@@ -79,6 +79,9 @@ def write_safetensors(path, tensors, metadata):
             f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
