@@ -220,6 +220,9 @@ def rnn_configs():
     add(batch=0, bidir=True, layers=2, h0=False)
     add(batch=0, batch_first=True, nl="relu")
     add(batch=0, batch_first=True, bidir=True, bias=False, h0=False)
+    # 1: the network of spec section 9 (checklist 111): 2-layer bidirectional tanh, input 32,
+    # hidden 64, seq 50, batch 4, default init, h0 omitted
+    add(layers=2, bidir=True, input_size=32, hidden_size=64, seq=50, batch=4, h0=False)
     return cs
 
 

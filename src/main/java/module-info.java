@@ -14,5 +14,6 @@ module dev.jrnn {
     exports dev.jrnn.tensor;
     exports dev.jrnn.nn;
     exports dev.jrnn.io;
+    exports dev.jrnn.optim;
     exports dev.jrnn.interop;
 }

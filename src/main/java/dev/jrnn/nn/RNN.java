@@ -45,11 +45,24 @@ import java.util.Objects;
  * h_n[0] = h
  * }</pre>
  *
+ * <p><b>Training.</b> In training mode (the default, {@link #train()}) a forward records in its
+ * {@link RNNOutput} what backprop-through-time needs (the layer inputs and outputs, dropout masks:
+ * {@code O(L·N·H·num_layers)} floats); {@link RNNOutput#backward(Tensor, Tensor)} then accumulates
+ * into every parameter's {@link Parameter#grad()} and returns the input and {@code h_0} gradients.
+ * In evaluation mode ({@link #eval()}) nothing is kept. See {@code docs/training.md}:
+ * <pre>{@code
+ * RNNOutput out = rnn.forward(x);
+ * out.backward(gradOutput, gradHn);   // ∂loss/∂output, ∂loss/∂h_n (either may be null)
+ * optimizer.step();
+ * rnn.zeroGrad();
+ * }</pre>
+ *
  * <p>The four architectures people build first are one line each: {@link #simpleRNN},
  * {@link #biRNN}, {@link #stackedRNN} and {@link #stackedBiRNN}.
  *
- * <p>Thread safety: not safe for concurrent use while training or loading. In evaluation mode a
- * forward pass only reads the parameters, so concurrent forwards on one module are safe.
+ * <p>Thread safety: not safe for concurrent use while training or loading (a backward writes the
+ * gradients and reuses the module's workspaces). In evaluation mode a forward pass only reads the
+ * parameters, so concurrent forwards on one module are safe.
  */
 public final class RNN extends RNNBase {
 
@@ -151,13 +164,16 @@ public final class RNN extends RNNBase {
         checkSequenceLength(seqLen);
         Tensor timeMajor = config.batchFirst() ? input.transpose(0, 1) : input;
         float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
-        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0 == null ? null : h0.toArray(), hN);
+        float[] h0Values = h0 == null ? null : h0.toArray();
+        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, false, config.batchFirst(),
+                h0Values) : null;
+        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
         int dh = config.numDirections() * config.hiddenSize();
         Tensor output = Tensor.of(out, seqLen, batch, dh);
         if (config.batchFirst()) {
             output = output.transpose(0, 1).contiguous();
         }
-        return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections());
+        return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections(), record);
     }
 
     /** Runs the RNN over one unbatched sequence {@code (L, H_in)} with {@code h_0} = zeros. */
@@ -185,10 +201,12 @@ public final class RNN extends RNNBase {
         }
         checkSequenceLength(seqLen);
         float[] hN = new float[hShape[0] * config.hiddenSize()];
-        float[] out = runLayers(input.toArray(), seqLen, 1, h0 == null ? null : h0.toArray(), hN);
+        float[] h0Values = h0 == null ? null : h0.toArray();
+        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, 1, true, false, h0Values) : null;
+        float[] out = runLayers(input.toArray(), seqLen, 1, h0Values, hN, record);
         int dh = config.numDirections() * config.hiddenSize();
         return new RNNOutput(Tensor.of(out, seqLen, dh), Tensor.of(hN, hShape), config.numLayers(),
-                config.numDirections());
+                config.numDirections(), record);
     }
 
     @Override

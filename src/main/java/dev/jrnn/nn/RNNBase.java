@@ -35,6 +35,8 @@ public abstract sealed class RNNBase extends Module permits RNN {
     private final Parameter[] biasIh;    // (G)
     private final Parameter[] biasHh;    // (G)
     private final Generator dropoutGenerator;
+    /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
+    BackwardWorkspace workspace;
 
     RNNBase(RNNConfig config, Generator generator) {
         this.config = Objects.requireNonNull(config, "config");
@@ -217,9 +219,11 @@ public abstract sealed class RNNBase extends Module permits RNN {
      * @param x input values {@code (L, N, H_in)} row-major, not modified
      * @param h0 initial states {@code (D·num_layers, N, H)} row-major, or null for zeros; not modified
      * @param hN receives the final states {@code (D·num_layers, N, H)}; modified
+     * @param record null in evaluation mode (nothing is kept); in training mode it receives the
+     *     arrays backward needs (the very arrays computed here: no copies); modified
      * @return the top layer's output {@code (L, N, D·H)} row-major
      */
-    final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] hN) {
+    final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] hN, ForwardRecord record) {
         int dirs = config.numDirections();
         int hidden = config.hiddenSize();
         int g = config.gateSize();
@@ -234,7 +238,12 @@ public abstract sealed class RNNBase extends Module permits RNN {
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;
                 float[] wih = weightIh[grp].data().toArray();       // (G, in)
-                PackedB whh = Kernels.packTransposed(weightHh[grp].data().toArray(), g, hidden);  // W_hhᵀ (H, G) packed
+                float[] whhRows = weightHh[grp].data().toArray();   // (G, H)
+                PackedB whh = Kernels.packTransposed(whhRows, g, hidden);  // W_hhᵀ (H, G) packed
+                if (record != null) {
+                    record.weightIh[grp] = wih;
+                    record.weightHh[grp] = whhRows;
+                }
                 // A = X·W_ihᵀ (+ b_ih + b_hh) for every time step at once.
                 Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
                         0f, gates, 0, g);
@@ -271,8 +280,22 @@ public abstract sealed class RNNBase extends Module permits RNN {
                     System.arraycopy(hPrev, hOff + n * ldh, hN, (grp * batch + n) * hidden, hidden);
                 }
             }
+            if (record != null) {
+                record.inputs[layer] = layerIn;
+                record.outputs[layer] = out;
+            }
             if (dropping && layer < config.numLayers() - 1) {
-                applyDropout(out);
+                if (record != null) {
+                    // Backward needs the pre-dropout output (activation derivative, recurrent input)
+                    // and the mask; the next layer reads the dropped copy.
+                    boolean[] keep = new boolean[out.length];
+                    float[] dropped = new float[out.length];
+                    applyDropout(out, dropped, keep);
+                    record.keep[layer] = keep;
+                    out = dropped;
+                } else {
+                    applyDropout(out, out, null);
+                }
             }
             layerIn = out;
         }
@@ -287,16 +310,213 @@ public abstract sealed class RNNBase extends Module permits RNN {
         }
     }
 
-    /** Inverted dropout in place: zero with probability p, else scale by 1/(1−p); p = 1 gives zeros. */
-    private void applyDropout(float[] values) {
+    /**
+     * Inverted dropout: zero with probability p, else scale by 1/(1−p); p = 1 gives zeros.
+     *
+     * @param src not modified (unless it is {@code dst})
+     * @param dst modified; may be {@code src} (in place)
+     * @param keep null, or receives which elements were kept; modified
+     */
+    private void applyDropout(float[] src, float[] dst, boolean[] keep) {
         float p = (float) config.dropout();
         if (p >= 1f) {
-            Arrays.fill(values, 0f);
-            return;
+            Arrays.fill(dst, 0f);
+            return;   // keep stays all false
         }
-        float scale = (float) (1.0 / (1.0 - config.dropout()));
-        for (int i = 0; i < values.length; i++) {
-            values[i] = dropoutGenerator.nextFloat() < p ? 0f : values[i] * scale;
+        float scale = dropoutScale();
+        for (int i = 0; i < src.length; i++) {
+            boolean kept = !(dropoutGenerator.nextFloat() < p);
+            dst[i] = kept ? src[i] * scale : 0f;
+            if (keep != null) {
+                keep[i] = kept;
+            }
+        }
+    }
+
+    /** {@return 1/(1−p), the factor applied to kept elements (unused when p = 1)} */
+    private float dropoutScale() {
+        return (float) (1.0 / (1.0 - config.dropout()));
+    }
+
+    // ------------------------------------------------------------------------------ backward (BPTT)
+
+    /**
+     * Backprop-through-time for one recorded forward (see {@link RNNOutput#backward}): accumulates into
+     * every parameter's gradient and returns the gradients of the input and of {@code h_0}.
+     *
+     * <p>Per layer (top down) and direction: the per-step loop computes
+     * {@code dA_t = (dOut_t + dh_t) ⊙ φ'(h_t)} and {@code dh_{t−1} = dA_t·W_hh} (the only per-step
+     * work: one {@code (N, G)·(G, H)} GEMM against a packed {@code W_hh}); then, batched over all
+     * {@code L·N} rows, {@code dW_ih += dAᵀ·X}, {@code dW_hh += dAᵀ·H_prev} (one GEMM over the
+     * {@code (L−1)·N} rows whose previous state is an output row, one over the {@code N} rows whose
+     * previous state is {@code h_0}), {@code db_ih += Σ dA}, {@code db_hh += Σ dA}, and
+     * {@code dX = dA·W_ih} (one GEMM, both directions accumulate). Layer {@code k}'s {@code dX},
+     * through the dropout mask, is layer {@code k−1}'s output gradient.
+     */
+    final RNNGradients backward(ForwardRecord r, Tensor gradOutput, Tensor gradHn, Tensor output, Tensor hN) {
+        if (r.released()) {
+            throw new IllegalStateException("backward was already called for this forward and its saved activations"
+                    + " are freed (PyTorch: \"Trying to backward through the graph a second time\"); run a new"
+                    + " forward. For truncated BPTT pass the previous chunk's hN() as the next chunk's h0: it"
+                    + " carries no graph");
+        }
+        checkGradShape("gradOutput", gradOutput, output, "output");
+        checkGradShape("gradHn", gradHn, hN, "h_n");
+        int seqLen = r.seqLen;
+        int batch = r.batch;
+        int dirs = config.numDirections();
+        int hidden = config.hiddenSize();
+        int g = config.gateSize();
+        int dh = dirs * hidden;
+        int rows = seqLen * batch;
+        int layers = config.numLayers();
+        BackwardWorkspace ws = workspace;
+        if (ws == null || ws.seqLen != seqLen || ws.batch != batch) {
+            ws = new BackwardWorkspace(config, seqLen, batch);
+            workspace = ws;
+        }
+        float[] dCur = ws.dOutA;   // gradient of the current layer's output (L, N, D·H)
+        float[] dIn = ws.dOutB;    // gradient of the current layer's input (L, N, in_k)
+        if (gradOutput == null) {
+            Arrays.fill(dCur, 0, rows * dh, 0f);
+        } else {
+            Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
+            System.arraycopy(tm.toArray(), 0, dCur, 0, rows * dh);
+        }
+        float[] gh = gradHn == null ? null : gradHn.toArray();    // (D·layers, N, H)
+        float[] dH0 = new float[layers * dirs * batch * hidden];  // (D·layers, N, H)
+        float[] dA = ws.dA;
+        float[] dhRun = ws.dh;
+        boolean tanh = config.mode() == Mode.RNN_TANH;
+        for (int layer = layers - 1; layer >= 0; layer--) {
+            int in = config.layerInputSize(layer);
+            float[] x = r.inputs[layer];
+            float[] out = r.outputs[layer];
+            for (int dir = 0; dir < dirs; dir++) {
+                int grp = layer * dirs + dir;
+                if (gh == null) {
+                    Arrays.fill(dhRun, 0f);
+                } else {
+                    System.arraycopy(gh, grp * batch * hidden, dhRun, 0, batch * hidden);
+                }
+                PackedB whh = Kernels.pack(r.weightHh[grp], g, hidden);  // W_hh (G, H) packed
+                for (int s = 0; s < seqLen; s++) {
+                    int t = dir == 0 ? seqLen - 1 - s : s;
+                    for (int n = 0; n < batch; n++) {
+                        int o = (t * batch + n) * dh + dir * hidden;
+                        int a = (t * batch + n) * g;
+                        if (tanh) {
+                            Kernels.tanhBackward(dhRun, n * hidden, dCur, o, out, o, dA, a, hidden);
+                        } else {
+                            Kernels.reluBackward(dhRun, n * hidden, dCur, o, out, o, dA, a, hidden);
+                        }
+                    }
+                    Kernels.sgemmPacked(batch, 1f, dA, t * batch * g, g, whh, 0f, dhRun, 0, hidden);
+                }
+                System.arraycopy(dhRun, 0, dH0, grp * batch * hidden, batch * hidden);
+
+                // dW_ih = dAᵀ·X over all L·N rows.
+                float[] dWih = ws.dWih[layer];
+                Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                accumulate(weightIh[grp], dWih);
+                // dW_hh = Σ_t dA_tᵀ·h_prev(t): the rows whose previous state is an output row are
+                // contiguous (t ≥ 1 forward, t ≤ L−2 reverse), then the first processed step reads h_0.
+                int prevRows = (seqLen - 1) * batch;
+                int dAOut = dir == 0 ? batch * g : 0;
+                int hOut = (dir == 0 ? 0 : batch * dh) + dir * hidden;
+                int dAFirst = dir == 0 ? 0 : prevRows * g;
+                Kernels.sgemm(true, false, g, hidden, prevRows, 1f, dA, dAOut, g, out, hOut, dh,
+                        0f, ws.dWhh, 0, hidden);
+                if (r.h0 != null) {
+                    Kernels.sgemm(true, false, g, hidden, batch, 1f, dA, dAFirst, g, r.h0, grp * batch * hidden,
+                            hidden, 1f, ws.dWhh, 0, hidden);
+                }
+                accumulate(weightHh[grp], ws.dWhh);
+                if (config.bias()) {
+                    Kernels.columnSums(dA, rows, g, ws.acc, ws.dBias);
+                    accumulate(biasIh[grp], ws.dBias);
+                    accumulate(biasHh[grp], ws.dBias);
+                }
+                // dX = dA·W_ih; the second direction adds to the first.
+                Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
+                        dir == 0 ? 0f : 1f, dIn, 0, in);
+            }
+            if (layer > 0) {
+                boolean[] keep = r.keep[layer - 1];
+                if (keep != null) {
+                    float scale = dropoutScale();
+                    for (int i = 0; i < rows * in; i++) {
+                        dIn[i] = keep[i] ? dIn[i] * scale : 0f;
+                    }
+                }
+            }
+            float[] tmp = dCur;
+            dCur = dIn;
+            dIn = tmp;
+        }
+        r.release();
+        int inputSize = config.inputSize();
+        Tensor gradInput;
+        Tensor gradH0;
+        if (r.unbatched) {
+            gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, inputSize);
+            gradH0 = Tensor.of(dH0, layers * dirs, hidden);
+        } else {
+            gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, batch, inputSize);
+            if (r.batchFirst) {
+                gradInput = gradInput.transpose(0, 1).contiguous();
+            }
+            gradH0 = Tensor.of(dH0, layers * dirs, batch, hidden);
+        }
+        return new RNNGradients(gradInput, gradH0);
+    }
+
+    /** {@code p.grad += values} (values row-major in p's shape). */
+    static void accumulate(Parameter p, float[] values) {
+        p.grad().addInPlace(Tensor.of(values, p.shape()));
+    }
+
+    /**
+     * Upstream gradient check: null means zeros, anything else must have exactly the shape of the
+     * tensor it is the gradient of.
+     */
+    static void checkGradShape(String name, Tensor grad, Tensor of, String ofName) {
+        if (grad != null && !Arrays.equals(grad.shape(), of.shape())) {
+            throw new IllegalArgumentException(name + " must have the shape of " + ofName + ": expected "
+                    + Arrays.toString(of.shape()) + ", got " + Arrays.toString(grad.shape()));
+        }
+    }
+
+    /** Buffers of a backward pass, allocated once per {@code (L, N)} and reused. */
+    static final class BackwardWorkspace {
+        final int seqLen;
+        final int batch;
+        final float[] dA;       // (L·N, G): pre-activation gradient of one layer-direction
+        final float[] dOutA;    // (L·N, max(H_in, D·H)): output / input gradients, ping-pong
+        final float[] dOutB;    // (L·N, max(H_in, D·H))
+        final float[] dh;       // (N, H): running recurrent gradient
+        final float[][] dWih;   // [layer] (G, in_k)
+        final float[] dWhh;     // (G, H)
+        final float[] dBias;    // (G)
+        final double[] acc;     // (G) column-sum accumulator
+
+        BackwardWorkspace(RNNConfig c, int seqLen, int batch) {
+            this.seqLen = seqLen;
+            this.batch = batch;
+            int rows = seqLen * batch;
+            int g = c.gateSize();
+            int width = Math.max(c.inputSize(), c.numDirections() * c.hiddenSize());
+            dA = new float[rows * g];
+            dOutA = new float[rows * width];
+            dOutB = new float[rows * width];
+            dh = new float[batch * c.hiddenSize()];
+            dWih = new float[c.numLayers()][];
+            for (int k = 0; k < c.numLayers(); k++) {
+                dWih[k] = new float[g * c.layerInputSize(k)];
+            }
+            dWhh = new float[g * c.hiddenSize()];
+            dBias = new float[g];
+            acc = new double[g];
         }
     }
 

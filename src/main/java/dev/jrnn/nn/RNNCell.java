@@ -3,6 +3,7 @@ package dev.jrnn.nn;
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.Tensor;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -28,6 +29,9 @@ import java.util.Objects;
  * h = zeros(N, H)
  * for t in 0 .. L-1: h = cell.forward(x[t], h)
  * }</pre>
+ *
+ * <p><b>Backward:</b> {@link #backward(Tensor, Tensor, Tensor, Tensor)} is the backward of one step
+ * (stateless: it takes the step's input, state and output), for recurrences written by hand.
  *
  * <p>Thread safety: not safe for concurrent use while training or loading; a forward pass only reads
  * the parameters.
@@ -109,6 +113,110 @@ public final class RNNCell extends Module {
      *     hidden size
      */
     public Tensor forward(Tensor input, Tensor hx) {
+        checkStep(input, hx);
+        boolean batched = input.dim() == 2;
+        int batch = batched ? input.size(0) : 1;
+        float[] x = input.toArray();                                       // (N, H_in)
+        float[] h = hx == null ? new float[batch * hiddenSize] : hx.toArray();  // (N, H)
+        float[] a = new float[batch * hiddenSize];                          // (N, H) pre-activation
+        float[] wih = weightIh.data().toArray();
+        float[] whh = weightHh.data().toArray();
+        Kernels.sgemm(false, true, batch, hiddenSize, inputSize, 1f, x, 0, inputSize, wih, 0, inputSize,
+                0f, a, 0, hiddenSize);
+        Kernels.sgemm(false, true, batch, hiddenSize, hiddenSize, 1f, h, 0, hiddenSize, whh, 0, hiddenSize,
+                1f, a, 0, hiddenSize);
+        if (biasIh != null) {
+            float[] bih = biasIh.data().toArray();
+            float[] bhh = biasHh.data().toArray();
+            for (int n = 0; n < batch; n++) {
+                for (int j = 0; j < hiddenSize; j++) {
+                    a[n * hiddenSize + j] += bih[j] + bhh[j];
+                }
+            }
+        }
+        if (nonlinearity == Nonlinearity.TANH) {
+            Kernels.tanh(a, 0, a, 0, a.length);
+        } else {
+            Kernels.relu(a, 0, a, 0, a.length);
+        }
+        return batched ? Tensor.of(a, batch, hiddenSize) : Tensor.of(a, hiddenSize);
+    }
+
+    /**
+     * The backward of one step {@code h' = φ(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)}, for custom recurrences:
+     * accumulates ({@code +=}) into the gradients of {@code weight_ih}, {@code weight_hh}, {@code bias_ih}
+     * and {@code bias_hh}, and returns the gradients of {@code input} and {@code hx}. The derivative is
+     * taken from the step's output ({@code 1 − h'²} for tanh; for relu 1 where {@code h' > 0}, else 0,
+     * also at exactly 0). It uses the current weights: call it before the optimizer step.
+     *
+     * <p>Stateless, so a recurrence written with cells keeps its own states and walks back:
+     * <pre>{@code
+     * for t in L-1 .. 0:
+     *     g = cell.backward(x[t], h[t-1], h[t], dh)      // h[-1] = h0 (or null for zeros)
+     *     dx[t] = g.input();  dh = g.h0() + (upstream gradient of h[t-1], if any)
+     * }</pre>
+     *
+     * @param input the step's input {@code (N, H_in)} or {@code (H_in)}; not modified
+     * @param hx the step's previous state {@code (N, H)} or {@code (H)}, or null if it was zeros; not modified
+     * @param output what {@link #forward(Tensor, Tensor)} returned for {@code input} and {@code hx}; not modified
+     * @param gradOutput {@code ∂loss/∂output}, the shape of {@code output}; not modified
+     * @return the gradient with respect to {@code input} ({@link RNNGradients#input()}) and to {@code hx}
+     *     ({@link RNNGradients#h0()}, zeros-based when {@code hx} was null), in their shapes
+     * @throws IllegalArgumentException on inconsistent shapes; the message gives the expected and the
+     *     actual shape
+     */
+    public RNNGradients backward(Tensor input, Tensor hx, Tensor output, Tensor gradOutput) {
+        Objects.requireNonNull(output, "output");
+        Objects.requireNonNull(gradOutput, "gradOutput");
+        checkStep(input, hx);
+        boolean batched = input.dim() == 2;
+        int batch = batched ? input.size(0) : 1;
+        int[] stateShape = batched ? new int[] {batch, hiddenSize} : new int[] {hiddenSize};
+        if (!Arrays.equals(output.shape(), stateShape)) {
+            throw new IllegalArgumentException("output must have the shape of the step's state: expected "
+                    + Arrays.toString(stateShape) + ", got " + Arrays.toString(output.shape()));
+        }
+        RNNBase.checkGradShape("gradOutput", gradOutput, output, "output");
+        float[] x = input.toArray();                                          // (N, H_in)
+        float[] h = hx == null ? null : hx.toArray();                         // (N, H)
+        float[] y = output.toArray();                                         // (N, H)
+        float[] dy = gradOutput.toArray();                                    // (N, H)
+        float[] dA = new float[batch * hiddenSize];                           // (N, H)
+        float[] zero = new float[batch * hiddenSize];
+        if (nonlinearity == Nonlinearity.TANH) {
+            Kernels.tanhBackward(zero, 0, dy, 0, y, 0, dA, 0, dA.length);
+        } else {
+            Kernels.reluBackward(zero, 0, dy, 0, y, 0, dA, 0, dA.length);
+        }
+        float[] dWih = new float[hiddenSize * inputSize];
+        Kernels.sgemm(true, false, hiddenSize, inputSize, batch, 1f, dA, 0, hiddenSize, x, 0, inputSize,
+                0f, dWih, 0, inputSize);
+        RNNBase.accumulate(weightIh, dWih);
+        if (h != null) {
+            float[] dWhh = new float[hiddenSize * hiddenSize];
+            Kernels.sgemm(true, false, hiddenSize, hiddenSize, batch, 1f, dA, 0, hiddenSize, h, 0, hiddenSize,
+                    0f, dWhh, 0, hiddenSize);
+            RNNBase.accumulate(weightHh, dWhh);
+        }
+        if (biasIh != null) {
+            float[] db = new float[hiddenSize];
+            Kernels.columnSums(dA, batch, hiddenSize, new double[hiddenSize], db);
+            RNNBase.accumulate(biasIh, db);
+            RNNBase.accumulate(biasHh, db);
+        }
+        float[] dx = new float[batch * inputSize];
+        Kernels.sgemm(false, false, batch, inputSize, hiddenSize, 1f, dA, 0, hiddenSize,
+                weightIh.data().toArray(), 0, inputSize, 0f, dx, 0, inputSize);
+        float[] dh = new float[batch * hiddenSize];
+        Kernels.sgemm(false, false, batch, hiddenSize, hiddenSize, 1f, dA, 0, hiddenSize,
+                weightHh.data().toArray(), 0, hiddenSize, 0f, dh, 0, hiddenSize);
+        return batched
+                ? new RNNGradients(Tensor.of(dx, batch, inputSize), Tensor.of(dh, batch, hiddenSize))
+                : new RNNGradients(Tensor.of(dx, inputSize), Tensor.of(dh, hiddenSize));
+    }
+
+    /** PyTorch's cell checks, in its order: ranks, input size, batch, hidden size. */
+    private void checkStep(Tensor input, Tensor hx) {
         Objects.requireNonNull(input, "input");
         if (input.dim() != 1 && input.dim() != 2) {
             throw new IllegalArgumentException("RNNCell: Expected input to be 1D or 2D, got " + input.dim()
@@ -139,30 +247,6 @@ public final class RNNCell extends Module {
                         + ", expected " + hiddenSize);
             }
         }
-        float[] x = input.toArray();                                       // (N, H_in)
-        float[] h = hx == null ? new float[batch * hiddenSize] : hx.toArray();  // (N, H)
-        float[] a = new float[batch * hiddenSize];                          // (N, H) pre-activation
-        float[] wih = weightIh.data().toArray();
-        float[] whh = weightHh.data().toArray();
-        Kernels.sgemm(false, true, batch, hiddenSize, inputSize, 1f, x, 0, inputSize, wih, 0, inputSize,
-                0f, a, 0, hiddenSize);
-        Kernels.sgemm(false, true, batch, hiddenSize, hiddenSize, 1f, h, 0, hiddenSize, whh, 0, hiddenSize,
-                1f, a, 0, hiddenSize);
-        if (biasIh != null) {
-            float[] bih = biasIh.data().toArray();
-            float[] bhh = biasHh.data().toArray();
-            for (int n = 0; n < batch; n++) {
-                for (int j = 0; j < hiddenSize; j++) {
-                    a[n * hiddenSize + j] += bih[j] + bhh[j];
-                }
-            }
-        }
-        if (nonlinearity == Nonlinearity.TANH) {
-            Kernels.tanh(a, 0, a, 0, a.length);
-        } else {
-            Kernels.relu(a, 0, a, 0, a.length);
-        }
-        return batched ? Tensor.of(a, batch, hiddenSize) : Tensor.of(a, hiddenSize);
     }
 
     @Override

@@ -5,22 +5,46 @@ import java.util.Objects;
 
 /**
  * What an {@link RNN} forward returns: PyTorch's {@code (output, h_n)}, plus typed accessors so that
- * nobody has to index {@code h_n} by hand.
+ * nobody has to index {@code h_n} by hand, and — for a forward run in training mode — the handle to
+ * backprop-through-time: {@link #backward(Tensor, Tensor)}.
  *
- * <p>Immutable holder; the tensors themselves are fresh and owned by the caller.
+ * <p>A training-mode forward ({@link Module#isTraining()}) keeps the activations backward needs inside
+ * this object (PyTorch's autograd graph of the call); an evaluation-mode forward keeps none. The
+ * tensors {@link #output()} and {@link #hN()} never carry a graph: passing {@code hN()} as the next
+ * forward's {@code h_0} starts a new graph there (truncated BPTT: that is torch's
+ * {@code h.detach()}, implicit). {@link #detach()} drops the saved activations of this call early.
+ *
+ * <p>The tensors are fresh and owned by the caller. Not thread-safe: one backward per forward.
  */
 public final class RNNOutput {
+
+    private static final String EVAL_MODE = "backward needs a forward run in training mode, but this output was"
+            + " computed in evaluation mode, which keeps no activations; call train() on the module before the"
+            + " forward";
+
+    private static final String DETACHED = "this output was detached: it keeps no activations to backward through;"
+            + " backward must be called on the output of the forward itself, before detach()";
 
     private final Tensor output;  // (L, N, D·H_out), (N, L, D·H_out) batch-first, or (L, D·H_out) unbatched
     private final Tensor hN;      // (D·num_layers, N, H_out), or (D·num_layers, H_out) unbatched
     private final int numLayers;
     private final int numDirections;
+    private final ForwardRecord record;  // training-mode forward only; null in eval mode and when detached
+    private final String noGraphReason;
 
-    RNNOutput(Tensor output, Tensor hN, int numLayers, int numDirections) {
+    /** An output; {@code record} is the training-mode forward's record, or null in evaluation mode. */
+    RNNOutput(Tensor output, Tensor hN, int numLayers, int numDirections, ForwardRecord record) {
+        this(output, hN, numLayers, numDirections, record, EVAL_MODE);
+    }
+
+    private RNNOutput(Tensor output, Tensor hN, int numLayers, int numDirections, ForwardRecord record,
+                      String noGraphReason) {
         this.output = Objects.requireNonNull(output, "output");
         this.hN = Objects.requireNonNull(hN, "hN");
         this.numLayers = numLayers;
         this.numDirections = numDirections;
+        this.record = record;
+        this.noGraphReason = noGraphReason;
     }
 
     /**
@@ -73,6 +97,59 @@ public final class RNNOutput {
     public Tensor hNByLayer() {
         int[] s = hN.shape();
         return s.length == 3 ? hN.view(numLayers, numDirections, s[1], s[2]) : hN.view(numLayers, numDirections, s[1]);
+    }
+
+    /** {@return the saved forward, or null; for tests of the package} */
+    ForwardRecord record() {
+        return record;
+    }
+
+    /**
+     * {@return whether {@link #backward} can still run: the forward ran in training mode, and neither
+     * backward nor {@link #detach()} has been called on this output}
+     */
+    public boolean hasGraph() {
+        return record != null && !record.released();
+    }
+
+    /**
+     * Backprop-through-time from upstream gradients of {@code output} and {@code h_n}: as torch's
+     * {@code torch.autograd.backward([output, h_n], [gradOutput, gradHn])}, i.e. the backward of the loss
+     * {@code Σ output⊙gradOutput + Σ h_n⊙gradHn}. Gradients through {@code output} and {@code h_n} add
+     * (the top layer's final states receive both). Dropout between layers uses the forward's mask and
+     * scale; the ReLU derivative at exactly 0 is 0.
+     *
+     * <p>Every parameter's {@link Parameter#grad()} is <em>accumulated into</em> ({@code +=}); call
+     * {@link Module#zeroGrad()} between optimizer steps. The weights used are those of the forward.
+     * The saved activations are freed: a second backward through the same forward throws.
+     *
+     * @param gradOutput {@code ∂loss/∂output}, the shape of {@link #output()} (so batch-first or unbatched
+     *     like it), or null for zeros; not modified
+     * @param gradHn {@code ∂loss/∂h_n}, the shape of {@link #hN()}, or null for zeros; not modified
+     * @return the gradients with respect to the input (its shape and layout) and to {@code h_0}
+     * @throws IllegalArgumentException if a gradient's shape differs from its tensor's (the message gives
+     *     both shapes)
+     * @throws IllegalStateException if the forward ran in evaluation mode, if backward already ran for
+     *     this forward, or after {@link #detach()}
+     */
+    public RNNGradients backward(Tensor gradOutput, Tensor gradHn) {
+        if (record == null) {
+            throw new IllegalStateException(noGraphReason);
+        }
+        return record.module.backward(record, gradOutput, gradHn, output, hN);
+    }
+
+    /**
+     * {@return this output's tensors without the saved activations, which this object releases too}
+     * Use it to keep a training-mode result around (e.g. for logging) without keeping
+     * {@code O(L·N·H·num_layers)} activations alive; the returned object and this one can no longer
+     * {@link #backward}. The tensors are shared, not copied; they never carried a graph anyway.
+     */
+    public RNNOutput detach() {
+        if (record != null) {
+            record.release();
+        }
+        return new RNNOutput(output, hN, numLayers, numDirections, null, DETACHED);
     }
 
     @Override

@@ -1,7 +1,10 @@
 /**
  * Recurrent layers that behave exactly like PyTorch's {@code torch.nn.RNN}, {@code LSTM} and
  * {@code GRU}: the same constructor arguments and defaults, parameter names, shapes, registration
- * order, gate layouts, initialisation bounds, forward semantics and error messages.
+ * order, gate layouts, initialisation bounds, forward semantics and error messages — and their
+ * gradients: a forward in training mode records what backprop-through-time needs in its
+ * {@link dev.jrnn.nn.RNNOutput}, whose {@code backward} accumulates into every
+ * {@link dev.jrnn.nn.Parameter#grad()} as torch autograd would.
  *
  * <p>Symbols used throughout: {@code L} sequence length, {@code N} batch size, {@code H_in}
  * {@code input_size}, {@code H} {@code hidden_size}, {@code D} 2 if bidirectional else 1,

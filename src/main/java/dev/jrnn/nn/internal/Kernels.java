@@ -50,6 +50,17 @@ public final class Kernels {
     }
 
     /**
+     * Packs a torch-layout weight {@code W (G, K)} once, untransposed, so that {@link #sgemmPacked}
+     * computes {@code C = alpha·A·W + beta·C} ({@code A (M, G)}, {@code C (M, K)}): the backward
+     * recurrence {@code dh_{t−1} = dA_t·W_hh}.
+     *
+     * @param w row-major {@code (G, K)}, not modified
+     */
+    public static PackedB pack(float[] w, int g, int k) {
+        return PackedB.pack(false, g, k, w, 0, Math.max(1, k));
+    }
+
+    /**
      * {@code C = alpha·A·Wᵀ + beta·C} with {@code W} packed by {@link #packTransposed}: A is {@code (M, K)}
      * with leading dimension {@code lda}, C is {@code (M, G)} with leading dimension {@code ldc}.
      *
@@ -76,5 +87,60 @@ public final class Kernels {
     /** {@code dst[i] = max(src[i], 0)} for n elements; NaN propagates; dst may alias src. */
     public static void relu(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         Activations.relu(src, srcOff, dst, dstOff, n);
+    }
+
+    /**
+     * Backward of {@code h = tanh(a)} from the output, with the two upstream gradients of {@code h}
+     * added: {@code dA[i] = (dh[i] + dOut[i])·(1 − h[i]²)} for n elements.
+     *
+     * @param dh gradient from the later time step, not modified
+     * @param dOut gradient from the layer output, not modified
+     * @param h the forward output {@code tanh(a)}, not modified
+     * @param dA modified (overwritten)
+     */
+    public static void tanhBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                                    float[] dA, int dAOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float y = h[hOff + i];
+            dA[dAOff + i] = (dh[dhOff + i] + dOut[dOutOff + i]) * (1f - y * y);
+        }
+    }
+
+    /**
+     * Backward of {@code h = relu(a)} from the output, with the two upstream gradients of {@code h}
+     * added: {@code dA[i] = h[i] <= 0 ? 0 : dh[i] + dOut[i]} for n elements. The derivative at exactly
+     * 0 is 0, and a NaN output passes the gradient, both as torch's {@code threshold_backward}.
+     *
+     * @param dh gradient from the later time step, not modified
+     * @param dOut gradient from the layer output, not modified
+     * @param h the forward output {@code relu(a)}, not modified
+     * @param dA modified (overwritten)
+     */
+    public static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                                    float[] dA, int dAOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dA[dAOff + i] = h[hOff + i] <= 0f ? 0f : dh[dhOff + i] + dOut[dOutOff + i];
+        }
+    }
+
+    /**
+     * Adds the column sums of a row-major {@code (rows, cols)} matrix into {@code sums} (accumulated in
+     * double per column, rounded once): the bias gradient {@code Σ_{t,n} dA}.
+     *
+     * @param a not modified
+     * @param acc a scratch array of at least {@code cols} elements, modified
+     * @param sums {@code (cols)}, modified (overwritten)
+     */
+    public static void columnSums(float[] a, int rows, int cols, double[] acc, float[] sums) {
+        java.util.Arrays.fill(acc, 0, cols, 0.0);
+        for (int r = 0; r < rows; r++) {
+            int o = r * cols;
+            for (int j = 0; j < cols; j++) {
+                acc[j] += a[o + j];
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            sums[j] = (float) acc[j];
+        }
     }
 }

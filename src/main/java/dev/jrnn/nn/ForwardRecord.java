@@ -1,0 +1,62 @@
+package dev.jrnn.nn;
+
+/**
+ * What a training-mode forward of an {@link RNNBase} keeps for backprop-through-time: PyTorch's saved
+ * tensors of one graph, owned by the {@link RNNOutput} it belongs to.
+ *
+ * <p>Nothing is copied to build it: the arrays are the ones the forward computed anyway. Without
+ * dropout, layer {@code k+1}'s input <em>is</em> layer {@code k}'s output array. The weights are the
+ * row-major copies the forward multiplied with, so a backward uses the weights of its own forward even
+ * if an optimizer step ran in between (as torch's saved tensors).
+ *
+ * <p>Memory: {@code L·N·(H_in + num_layers·D·H)} floats, plus one more {@code L·N·D·H} array and a
+ * byte mask per layer below the top when dropout is active, plus a copy of the weights.
+ *
+ * <p>Used once: {@link #release()} drops every array after the backward.
+ */
+final class ForwardRecord {
+
+    final RNNBase module;
+    final int seqLen;
+    final int batch;
+    final boolean unbatched;
+    final boolean batchFirst;
+    float[] h0;              // (D·num_layers, N, H), or null when h_0 was omitted (zeros)
+    float[][] inputs;        // [layer] (L, N, in_k) time-major, post-dropout; inputs[0] is the input x
+    float[][] outputs;       // [layer] (L, N, D·H) time-major, pre-dropout
+    boolean[][] keep;        // [layer] (L, N, D·H) dropout keep mask of layer k's output, or null
+    float[][] weightIh;      // [layer·D + dir] (G, in_k) as used by the forward
+    float[][] weightHh;      // [layer·D + dir] (G, H) as used by the forward
+    private boolean released;
+
+    ForwardRecord(RNNBase module, int seqLen, int batch, boolean unbatched, boolean batchFirst, float[] h0) {
+        this.module = module;
+        this.seqLen = seqLen;
+        this.batch = batch;
+        this.unbatched = unbatched;
+        this.batchFirst = batchFirst;
+        this.h0 = h0;
+        int layers = module.config.numLayers();
+        int groups = layers * module.config.numDirections();
+        this.inputs = new float[layers][];
+        this.outputs = new float[layers][];
+        this.keep = new boolean[layers][];
+        this.weightIh = new float[groups][];
+        this.weightHh = new float[groups][];
+    }
+
+    boolean released() {
+        return released;
+    }
+
+    /** Drops the saved activations so that they can be garbage-collected; a second backward then fails. */
+    void release() {
+        released = true;
+        h0 = null;
+        inputs = null;
+        outputs = null;
+        keep = null;
+        weightIh = null;
+        weightHh = null;
+    }
+}
