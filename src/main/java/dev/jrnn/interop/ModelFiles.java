@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -150,7 +151,7 @@ public final class ModelFiles {
         for (String k : extraMetadata.keySet()) {
             if (RESERVED.contains(k)) {
                 throw new IllegalArgumentException("extra metadata key '" + k
-                        + "' is written by jrnn itself; reserved keys: " + new java.util.TreeSet<>(RESERVED));
+                        + "' is written by jrnn itself; reserved keys: " + new TreeSet<>(RESERVED));
             }
         }
         Map<String, int[]> shapes = parameterShapes(config);

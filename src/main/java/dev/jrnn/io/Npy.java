@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Reads and writes NumPy {@code .npy} files (format versions 1.0, 2.0 and 3.0).
@@ -281,7 +282,7 @@ public final class Npy {
                 throw new IOException(p + "header has text after the dict at character " + i + ": "
                         + snippet(i));
             }
-            if (!d.keySet().equals(java.util.Set.of("descr", "fortran_order", "shape"))) {
+            if (!d.keySet().equals(Set.of("descr", "fortran_order", "shape"))) {
                 throw new IOException(p + "header keys are " + d.keySet()
                         + "; a .npy header has exactly 'descr', 'fortran_order' and 'shape'");
             }

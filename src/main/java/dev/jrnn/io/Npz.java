@@ -3,9 +3,11 @@ package dev.jrnn.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.zip.ZipEntry;
@@ -122,10 +124,10 @@ public final class Npz {
     }
 
     /** {@return the member names of an archive without {@code .npy}, in archive order, without reading the data} */
-    public static java.util.List<String> names(Path path) throws IOException {
+    public static List<String> names(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
         try (ZipFile z = new ZipFile(path.toFile())) {
-            java.util.List<String> names = new java.util.ArrayList<>();
+            List<String> names = new ArrayList<>();
             for (ZipEntry e : Collections.list(z.entries())) {
                 String n = e.getName();
                 names.add(n.endsWith(".npy") ? n.substring(0, n.length() - 4) : n);
