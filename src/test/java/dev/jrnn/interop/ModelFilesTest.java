@@ -86,6 +86,38 @@ class ModelFilesTest {
         assertThat(Files.readAllBytes(p2)).isEqualTo(Files.readAllBytes(p));
     }
 
+    static Stream<RNNConfig> allModeConfigs() {
+        List<RNNConfig> cs = new ArrayList<>();
+        rnnConfigs().forEach(cs::add);
+        for (Mode m : new Mode[] {Mode.LSTM, Mode.GRU}) {
+            for (int layers = 1; layers <= 2; layers++) {
+                for (boolean bidir : new boolean[] {false, true}) {
+                    cs.add(RNNConfig.of(m, 5, 4).withNumLayers(layers).withBidirectional(bidir).withBias(!bidir)
+                            .withBatchFirst(layers == 2).withDropout(layers == 2 ? 0.5 : 0.0));
+                }
+            }
+        }
+        cs.add(RNNConfig.lstm(5, 6).withProjSize(3));
+        cs.add(RNNConfig.lstm(5, 6).withProjSize(2).withNumLayers(2).withBidirectional(true).withBias(false));
+        return cs.stream();
+    }
+
+    /** Every mode and option through the file format, without building modules (LSTM/GRU included). */
+    @ParameterizedTest
+    @MethodSource("allModeConfigs")
+    void configAndStateDictRoundTripForEveryMode(RNNConfig config) throws IOException {
+        Generator g = new Generator(config.hashCode());
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        ModelFiles.parameterShapes(config).forEach((k, s) -> sd.put(k, Tensor.normal(g, 0, 1, s)));
+        Path p = dir.resolve("c.safetensors");
+        ModelFiles.save(config, sd, p, Map.of());
+        assertThat(ModelFiles.readConfig(p)).isEqualTo(config);
+        SafetensorsFile f = Safetensors.read(p);
+        assertSameStateDict(f.tensors(), sd);
+        assertThat(f.metadata()).containsEntry("mode", config.mode().name())
+                .containsEntry("proj_size", Integer.toString(config.projSize()));
+    }
+
     @Test
     void metadataHasProvenanceThenConfigThenExtras() throws IOException {
         RNN rnn = new RNN(RNNConfig.rnn(3, 4).withNonlinearity("relu").withNumLayers(2).withBidirectional(true));
