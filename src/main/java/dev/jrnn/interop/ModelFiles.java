@@ -268,8 +268,8 @@ public final class ModelFiles {
         Objects.requireNonNull(type, "type");
         RNNBase m = load(path);
         if (!type.isInstance(m)) {
-            throw new IOException("model file " + path + ": holds a " + m.getClass().getSimpleName() + " (mode "
-                    + m.config().mode() + "), not a " + type.getSimpleName());
+            throw new IOException("model file " + path + ": holds " + m + " (mode " + m.config().mode()
+                    + "), which is not " + type.getSimpleName());
         }
         return type.cast(m);
     }
