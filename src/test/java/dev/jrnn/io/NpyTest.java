@@ -190,6 +190,25 @@ class NpyTest {
     }
 
     @Test
+    void everySingleByteCorruptionIsReadOrAnIOException() throws IOException {
+        byte[] whole = resource("io/npy/f4_fortran_3d.npy");
+        byte[] values = {0, 1, ' ', '\n', '(', ')', ',', '\'', '-', '9', (byte) 0xff, 'T', '{', '}'};
+        int headerEnd = 128;
+        for (int i = 0; i < headerEnd; i++) {
+            for (byte v : values) {
+                byte[] b = whole.clone();
+                b[i] = v;
+                try {
+                    NpyArray a = Npy.read(b);
+                    assertThat(a.numel()).isLessThanOrEqualTo(24);
+                } catch (IOException expected) {
+                    assertThat(expected.getMessage()).startsWith("npy input: ");
+                }
+            }
+        }
+    }
+
+    @Test
     void badMagicAndVersion() {
         byte[] good = npy(F4_23, f32(1, 2, 3, 4, 5, 6));
         byte[] magic = good.clone();

@@ -202,6 +202,25 @@ class NpzTest {
     }
 
     @Test
+    void everySingleByteCorruptionIsReadOrAnIOException() throws IOException {
+        byte[] whole = zip(List.of(new Member("a.npy", NpyTest.resource("io/npy/f4_1d.npy"), true),
+                new Member("b.npy", NpyTest.resource("io/npy/i8_1d.npy"), false)));
+        Path p = dir.resolve("fuzz.npz");
+        for (int i = 0; i < whole.length; i++) {
+            for (byte v : new byte[] {0, (byte) 0xff, 0x7f}) {
+                byte[] b = whole.clone();
+                b[i] ^= v == 0 ? b[i] : v;
+                Files.write(p, b);
+                try {
+                    Npz.read(p);
+                } catch (IOException expected) {
+                    assertThat(expected).isNotNull();
+                }
+            }
+        }
+    }
+
+    @Test
     void malformedMemberIsNamed() throws IOException {
         byte[] bad = kernelNpy().clone();
         bad[0] = 'X';
