@@ -141,7 +141,7 @@ final class CharLm implements Callable<Integer> {
             out.printf("  T=%.1f  \"%s%s\"%n", t, p, sample(gru, head, p, 160, t, new Generator(options.seed + 11)));
         }
         Path png = options.out.resolve("charlm.png");
-        XYChart c = Charts.chart(800, 450, "GRU character model: cross-entropy (nats/char)", "epoch", "loss");
+        XYChart c = Charts.chart(800, 450, "GRU character model: loss (solid: train, dashed: validation)", "epoch", "cross-entropy, nats per character");
         Charts.addCurves(c, new Charts.Curve("GRU", r.trainLosses(), r.evalLosses()), 0, 1);
         Charts.writeRow(png, c);
         out.printf("%nloss curves: %s (800 x 450 PNG)%n", png.toAbsolutePath().normalize());

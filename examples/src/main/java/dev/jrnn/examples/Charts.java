@@ -45,15 +45,17 @@ final class Charts {
     }
 
     /**
-     * Adds one model's train (solid) and validation (dashed) curves, epoch 1 first.
+     * Adds one model's train (solid) and validation (dashed) curves, epoch 1 first; the legend names the model
+     * once, by its colour.
      */
     static void addCurves(XYChart c, Curve curve, int colour, double scale) {
-        addLine(c, curve.name() + " train", curve.train(), scale, COLORS[colour % COLORS.length], SeriesLines.SOLID);
-        addLine(c, curve.name() + " val", curve.validation(), scale, COLORS[colour % COLORS.length], SeriesLines.DASH_DASH);
+        addLine(c, curve.name(), curve.train(), scale, COLORS[colour % COLORS.length], SeriesLines.SOLID);
+        addLine(c, curve.name() + " (validation)", curve.validation(), scale, COLORS[colour % COLORS.length],
+                SeriesLines.DASH_DASH).setShowInLegend(false);
     }
 
-    private static void addLine(XYChart c, String name, List<Double> ys, double scale, Color colour,
-                                java.awt.BasicStroke stroke) {
+    private static XYSeries addLine(XYChart c, String name, List<Double> ys, double scale, Color colour,
+                                    java.awt.BasicStroke stroke) {
         double[] x = new double[ys.size()];
         double[] y = new double[ys.size()];
         for (int i = 0; i < x.length; i++) {
@@ -64,6 +66,7 @@ final class Charts {
         s.setLineColor(colour);
         s.setLineStyle(stroke);
         s.setMarker(SeriesMarkers.NONE);
+        return s;
     }
 
     /** Writes charts side by side into one PNG; returns the image size {@code {width, height}}. */

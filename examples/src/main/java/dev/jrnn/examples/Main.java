@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The examples app ({@code examples/run}). Without a subcommand it runs the default job, {@link Classify}.
+ * The examples app ({@code examples/run}). Without a subcommand it runs the default job, {@link Segment}.
  *
  * <p>Exit codes: 0 success; 1 a check failed (a model's outputs differ from PyTorch's); 2 bad input or usage
  * (one line on standard error; {@code --verbose} adds the stack trace).
@@ -21,9 +21,9 @@ import picocli.CommandLine.Option;
         synopsisHeading = "%nUsage: ", descriptionHeading = "%n", optionListHeading = "%nOptions (every task takes them):%n",
         commandListHeading = "%nTasks (examples/run TASK --help for each):%n",
         description = {
-            "Without a task, runs the default job (the task 'classify'): SimpleRNN, BiRNN, StackedRNN and",
-            "StackedBiRNN trained side by side on telling three Bible translations apart from 48 characters of",
-            "text, with a progress bar, a comparison table and DIR/classify.png. About a minute on 2 cores.",
+            "Without a task, runs the default job (the task 'segment'): SimpleRNN, BiRNN, StackedRNN and",
+            "StackedBiRNN trained side by side on a tagging task, putting the spaces back into 48 characters of",
+            "text, with a progress bar, a comparison table and DIR/segment.png. About a minute on 2 idle cores.",
             "All data is bundled (examples/data/README.md); nothing is downloaded."},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
             "  examples/run run-torch examples/data/torch/gru.safetensors examples/data/torch/input.npy",
             "",
             "Exit codes: 0 done, 1 a PyTorch check failed, 2 bad input or usage."},
-        subcommands = {Classify.class, CharLm.class, Forecast.class, VarLen.class, RunTorch.class, CheckTorch.class,
+        subcommands = {Segment.class, CharLm.class, Forecast.class, VarLen.class, RunTorch.class, CheckTorch.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -45,7 +45,7 @@ public final class Main implements Callable<Integer> {
     Options options = new Options();
 
     @Mixin
-    Classify.Flags classify = new Classify.Flags();
+    Segment.Flags segment = new Segment.Flags();
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
@@ -55,9 +55,9 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Classify c = new Classify();
+        Segment c = new Segment();
         c.options = options;
-        c.flags = classify;
+        c.flags = segment;
         return c.call();
     }
 

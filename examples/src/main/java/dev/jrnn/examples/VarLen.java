@@ -131,7 +131,7 @@ final class VarLen implements Callable<Integer> {
             Batch b = batch(xs, idx, gru);
             RNNOutput o = gru.forward(b.x);
             Tensor f = b.readout.features(o.output(), o.hN());
-            LossOutput loss = ce.forward(head.forward(f), Classify.pick(ys, idx));
+            LossOutput loss = ce.forward(head.forward(f), Segment.pick(ys, idx));
             Tensor[] gr = b.readout.gradients(head.backward(f, loss.backward()), o.output(), o.hN());
             o.backward(gr[0], gr[1]);
             return loss.item();
@@ -181,7 +181,7 @@ final class VarLen implements Callable<Integer> {
             Batch b = batch(xs, idx, gru);
             RNNOutput o = gru.forward(b.x);
             Tensor logits = head.forward(b.readout.features(o.output(), o.hN()));
-            int[] target = Classify.pick(ys, idx);
+            int[] target = Segment.pick(ys, idx);
             loss += ce.forward(logits, target).item() * idx.length;
             float[] l = logits.toArray();
             for (int i = 0; i < idx.length; i++) {
