@@ -31,12 +31,13 @@ import picocli.CommandLine.Option;
  * to predict the next; after every epoch it writes a sample from the same prompt, so the text visibly
  * improves.
  */
-@Command(name = "charlm", sortOptions = false, description = {
+@Command(name = "charlm", usageHelpWidth = 110, header = "A GRU character-level language model on the King James Gospels, with samples.",
+        descriptionHeading = "%n", sortOptions = false, description = {
     "A character-level language model: nn.GRU(58, H) + Linear(H, 58) trained on the King James Gospels",
     "(chapters divisible by 5 held out), 64-character windows, truncated to one window per sequence.",
     "After every epoch it samples 160 characters from the same prompt and seed, so you can watch the text",
     "improve; at the end it samples at three temperatures. Writes DIR/charlm.png (loss curves, 800 x 450).",
-    "Defaults: --epochs 6, --hidden 128, Adam lr 0.005, batch 32, clip 1.", ""})
+    "Defaults: --epochs 8, --hidden 128, Adam lr 0.005, batch 32, clip 1.", ""})
 final class CharLm implements Callable<Integer> {
 
     static final int LENGTH = 64;
@@ -68,7 +69,7 @@ final class CharLm implements Callable<Integer> {
 
     Result run() throws IOException {
         options.applyThreads();
-        int epochs = options.epochs(6);
+        int epochs = options.epochs(8);
         int hidden = options.hidden(128);
         options.atLeast("--windows", windows, 1);
         if (!(temperature > 0)) {

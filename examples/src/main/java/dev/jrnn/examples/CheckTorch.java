@@ -20,7 +20,8 @@ import picocli.CommandLine.Mixin;
  * PyTorch's names and their output shapes on a bundled batch, and checks a StackedBiRNN loaded with torch's
  * weights against the output torch computed ({@code tools/gen_demo.py}). Exit code 1 on a mismatch.
  */
-@Command(name = "check-torch", description = {
+@Command(name = "check-torch", usageHelpWidth = 110, header = "Parameter tables of the four architectures and a StackedBiRNN checked against PyTorch.",
+        descriptionHeading = "%n", description = {
     "Prints the parameter tables (PyTorch names and shapes) of the four architectures and their output shapes on",
     "a bundled batch, and checks a StackedBiRNN with PyTorch's weights against PyTorch's output (tools/gen_demo.py).",
     "Exit code 1 if they differ by more than 1e-5.", ""})

@@ -38,11 +38,12 @@ import picocli.CommandLine.Option;
  * the next year. The last 40 years (1969–2008) are held out; the forecast on them is one step ahead
  * from the actual previous years, compared with the naive forecast "same as last year".
  */
-@Command(name = "forecast", sortOptions = false, description = {
+@Command(name = "forecast", usageHelpWidth = 110, header = "An LSTM forecasting the yearly sunspot number, with a PNG of forecast vs actual.",
+        descriptionHeading = "%n", sortOptions = false, description = {
     "Time-series forecasting on a real series: yearly sunspot numbers 1700-2008 (NOAA, public domain).",
     "nn.LSTM(1, H) + Linear(H, 1) reads 20 years and forecasts the next; 1969-2008 are held out. Prints the",
     "held-out RMSE against the naive forecast (same as last year) and writes DIR/forecast.png (1000 x 450):",
-    "actual vs forecast. Defaults: --epochs 60, --hidden 32, Adam lr 0.01, batch 16, clip 1.", ""})
+    "actual vs forecast. Defaults: --epochs 40, --hidden 16, Adam lr 0.01, batch 16, clip 1.", ""})
 final class Forecast implements Callable<Integer> {
 
     static final int LOOKBACK = 20;
@@ -71,8 +72,8 @@ final class Forecast implements Callable<Integer> {
 
     Result run() throws IOException {
         options.applyThreads();
-        int epochs = options.epochs(60);
-        int hidden = options.hidden(32);
+        int epochs = options.epochs(40);
+        int hidden = options.hidden(16);
         double[][] yv = series == null ? read(Forecast.class.getResourceAsStream("/data/sunspots.csv"), "sunspots.csv")
                 : read(java.nio.file.Files.newInputStream(series), series.toString());
         double[] years = yv[0];
@@ -258,6 +259,8 @@ final class Forecast implements Callable<Integer> {
                 + " (held out %.0f-%.0f: RMSE %.1f, naive %.1f)", years[firstTest], years[years.length - 1], rmse, naive),
                 "year", "sunspot number");
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
+        c.getStyler().setXAxisDecimalPattern("0");
+        c.getStyler().setMarkerSize(5);
         XYSeries a = c.addSeries("actual", years, y);
         a.setLineColor(Color.BLACK);
         a.setMarker(SeriesMarkers.NONE);
@@ -272,6 +275,7 @@ final class Forecast implements Callable<Integer> {
                 years.length), java.util.Arrays.copyOfRange(forecast, split, forecast.length));
         f2.setLineColor(Charts.COLORS[1]);
         f2.setMarker(SeriesMarkers.CIRCLE);
+        f2.setMarkerColor(Charts.COLORS[1]);
         f2.setLineStyle(SeriesLines.SOLID);
         return Charts.writeRow(png, c);
     }

@@ -8,7 +8,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * The examples app ({@code examples/run}). Without a subcommand it runs the default job, {@link Segment}.
@@ -16,9 +15,9 @@ import picocli.CommandLine.Option;
  * <p>Exit codes: 0 success; 1 a check failed (a model's outputs differ from PyTorch's); 2 bad input or usage
  * (one line on standard error; {@code --verbose} adds the stack trace).
  */
-@Command(name = "examples/run", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "examples/run", sortOptions = false, usageHelpWidth = 110,
         headerHeading = "%n", header = "jrnn examples: recurrent networks in pure Java, trained and compared.",
-        synopsisHeading = "%nUsage: ", descriptionHeading = "%n", optionListHeading = "%nOptions (every task takes them):%n",
+        synopsisHeading = "%nUsage: ", descriptionHeading = "%n", optionListHeading = "%nOptions (every task takes the first six):%n",
         commandListHeading = "%nTasks (examples/run TASK --help for each):%n",
         description = {
             "Without a task, runs the default job (the task 'segment'): SimpleRNN, BiRNN, StackedRNN and",
@@ -46,9 +45,6 @@ public final class Main implements Callable<Integer> {
 
     @Mixin
     Segment.Flags segment = new Segment.Flags();
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
 
     private Main() {
     }

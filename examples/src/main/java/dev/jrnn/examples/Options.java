@@ -35,6 +35,9 @@ final class Options {
     @Option(names = "--verbose", description = "Show stack traces on errors.")
     boolean verbose;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
     /** {@return the epochs, or the task's default; rejects values below 1} */
     int epochs(int dflt) {
         return positive("--epochs", epochs, dflt);

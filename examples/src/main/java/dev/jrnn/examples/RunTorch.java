@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
  * {@code nn.RNN}, {@code nn.LSTM} or {@code nn.GRU}), runs it on an input file and prints the outputs;
  * with {@code --expect}, compares them with the outputs torch computed.
  */
-@Command(name = "run-torch", sortOptions = false, description = {
+@Command(name = "run-torch", usageHelpWidth = 110, header = "Runs a model exported from PyTorch (tools/export_torch.py) on an input file.",
+        descriptionHeading = "%n", sortOptions = false, description = {
     "Loads a model exported from PyTorch by tools/export_torch.py (nn.RNN, nn.LSTM or nn.GRU), runs it in eval",
     "mode on INPUT and prints output and h_n (and c_n for an LSTM). INPUT is a .npy array or a .safetensors",
     "file with a tensor named 'input', shaped as the module expects: (L, N, H_in), or (N, L, H_in) when the",

@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
  * follows". Whether a word ends at a character depends on the characters after it, so this is the task where
  * reading the sequence in both directions is not only legitimate but necessary.
  */
-@Command(name = "segment", sortOptions = false, showDefaultValues = false,
+@Command(name = "segment", usageHelpWidth = 110, header = "The default job: SimpleRNN, BiRNN, StackedRNN, StackedBiRNN put the spaces back into text.",
+        descriptionHeading = "%n", sortOptions = false, showDefaultValues = false,
         description = {
             "The default job. Trains SimpleRNN, BiRNN, StackedRNN and StackedBiRNN (tanh; 2 layers when stacked) side",
             "by side on a real tagging task: put the spaces back into text. A window of 48 characters of the Gospels",
@@ -56,14 +57,14 @@ final class Segment implements Callable<Integer> {
 
     /** The task's own flags; the root command takes them too, so {@code examples/run --train 300} works. */
     static final class Flags {
-        @Option(names = "--train", paramLabel = "N", description = "Training windows per translation (default:"
+        @Option(names = "--train", paramLabel = "N", description = "Default job: training windows per translation (default:"
                 + " ${DEFAULT-VALUE}; validation: a quarter as many).")
         int trainPerClass = 2500;
 
-        @Option(names = "--window", paramLabel = "L", description = "Characters per window (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--window", paramLabel = "L", description = "Default job: characters per window (default: ${DEFAULT-VALUE}).")
         int window = 48;
 
-        @Option(names = "--lr", paramLabel = "RATE", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--lr", paramLabel = "RATE", description = "Default job: Adam learning rate (default: ${DEFAULT-VALUE}).")
         double lr = 3e-3;
     }
 
