@@ -8,8 +8,10 @@ import java.io.PrintStream;
  */
 final class Progress {
 
-    private static final int WIDTH = 20;
+    private static final int WIDTH = 16;
     private static final long REDRAW_NANOS = 100_000_000L;
+    /** The terminal width if the shell exports it ({@code COLUMNS}), else 0 (unknown: no truncation). */
+    private static final int COLUMNS = columns();
 
     private final PrintStream out;
     private final boolean live;
@@ -68,12 +70,16 @@ final class Progress {
         int filled = (int) Math.round(fraction * WIDTH);
         String bar = "=".repeat(Math.max(0, filled - 1)) + (filled > 0 && filled < WIDTH ? ">" : filled > 0 ? "=" : "")
                 + " ".repeat(WIDTH - filled);
-        return String.format("%-13s epoch %2d/%-2d [%s] %3.0f%%  %s  %,7.0f seq/s  ETA %s", name, epoch, epochs, bar,
+        return String.format("%-13s epoch %2d/%-2d [%s] %3.0f%%  %s  %,6.0f seq/s  ETA %s", name, epoch, epochs, bar,
                 100 * fraction, metrics, rate, clock(eta));
     }
 
-    private void draw(String s, boolean newline) {
+    private void draw(String line, boolean newline) {
+        String s = line;
         if (live) {
+            if (COLUMNS > 20 && s.length() >= COLUMNS) {
+                s = s.substring(0, COLUMNS - 1);   // a wrapped line cannot be redrawn in place
+            }
             int pad = Math.max(0, lastLength - s.length());
             out.print("\r" + s + " ".repeat(pad));
             lastLength = s.length();
@@ -85,6 +91,14 @@ final class Progress {
             out.println(s);
         }
         out.flush();
+    }
+
+    private static int columns() {
+        try {
+            return Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "0").trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     /** {@return seconds as m:ss} */

@@ -174,7 +174,7 @@ final class Segment implements Callable<Integer> {
             public void onBatchEnd(BatchEnd e) {
                 rate = e.examplesPerSecond();
                 eta = e.etaSeconds();
-                bar.batch(e.epoch(), e.batch(), e.batchesPerEpoch(), String.format("loss %.3f  acc %5.1f%%",
+                bar.batch(e.epoch(), e.batch(), e.batchesPerEpoch(), String.format("loss %.3f acc %5.1f%%",
                         epoch[0] / epoch[2], 100 * epoch[1] / epoch[2]), rate, eta);
             }
 
@@ -183,7 +183,7 @@ final class Segment implements Callable<Integer> {
                 double acc = epoch[1] / epoch[2];
                 trainAccs.add(acc);
                 valAccs.add(last[1]);
-                bar.epoch(e.epoch(), String.format("loss %.3f  acc %5.1f%%  val %.3f / %5.1f%%", e.trainLoss(),
+                bar.epoch(e.epoch(), String.format("loss %.3f acc %5.1f%%  val %.3f %5.1f%%", e.trainLoss(),
                         100 * acc, last[0], 100 * last[1]), rate, eta);
                 java.util.Arrays.fill(epoch, 0);
             }
