@@ -252,7 +252,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         int dh = dirs * config.outputHiddenSize();
         boolean dropping = isTraining() && config.dropout() > 0;
         float[] layerIn = x;
-        float[] gates = new float[seqLen * batch * g];             // (L, N, G) workspace
+        // (L, N, G) workspace; LSTM/GRU training forwards keep a fresh one per layer-direction instead
+        float[] gates = record != null && !config.mode().isPlainRnn() ? null : new float[seqLen * batch * g];
         float[] zeros = h0 == null ? new float[batch * hidden] : null;  // (N, H)
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inSize = config.layerInputSize(layer);
