@@ -75,7 +75,7 @@ final class CharLm implements Callable<Integer> {
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("--temperature must be > 0, got " + temperature);
         }
-        String p = Text.normalise(prompt);
+        String p = Text.normalise(prompt) + (prompt.endsWith(" ") ? " " : "");   // keep a trailing space
         if (p.isEmpty()) {
             throw new IllegalArgumentException("--prompt must not be empty");
         }

@@ -49,6 +49,34 @@ class OtherTasksTest {
     }
 
     @Test
+    void sameSeedSameNumbersWhateverTheThreadCount() throws Exception {
+        double[] loss = new double[2];
+        int before = dev.jrnn.tensor.Threads.count();
+        try {
+            for (int t = 1; t <= 2; t++) {
+                AppTestSupport.Captured out = new AppTestSupport.Captured();
+                Segment s = AppTestSupport.parse(new Segment(), "--epochs", "1", "--train", "60", "--hidden", "16",
+                        "--threads", Integer.toString(t), "--out", dir.toString());
+                s.out = out.stream;
+                loss[t - 1] = s.run().runs().get(3).valLoss();
+            }
+        } finally {
+            dev.jrnn.tensor.Threads.setCount(before);
+        }
+        assertThat(loss[1]).isEqualTo(loss[0]);
+    }
+
+    @Test
+    void aBadSeriesIsOneLineAndExitTwo() throws Exception {
+        Path csv = dir.resolve("bad.csv");
+        java.nio.file.Files.writeString(csv, "year,value\n1700,5\n1701,eleven\n");
+        RunTorchTest.assertOneLineError(AppTestSupport.runApp("forecast", "--series", csv.toString()),
+                "error: " + csv + " line 3: expected year,value, got '1701,eleven'");
+        RunTorchTest.assertOneLineError(AppTestSupport.runApp("forecast", "--series", dir.resolve("none.csv").toString()),
+                "error: no such file: ");
+    }
+
+    @Test
     void checkTorchMatches() {
         AppTestSupport.Exit e = AppTestSupport.runApp("check-torch");
         assertThat(e.code()).isEqualTo(0);
