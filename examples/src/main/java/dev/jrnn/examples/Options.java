@@ -28,7 +28,7 @@ final class Options {
             + " number of cores).")
     Integer threads;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where PNGs and model files are written (default:"
+    @Option(names = "--out", paramLabel = "DIR", description = "Where the PNGs are written (default:"
             + " ${DEFAULT-VALUE}, created if missing).")
     Path out = Path.of("jrnn-examples-out");
 
