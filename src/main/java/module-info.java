@@ -15,4 +15,7 @@ module dev.jrnn {
     exports dev.jrnn.nn;
     exports dev.jrnn.io;
     exports dev.jrnn.optim;
+    exports dev.jrnn.loss;
+    exports dev.jrnn.train;
+    exports dev.jrnn.interop;
 }

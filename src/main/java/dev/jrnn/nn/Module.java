@@ -1,5 +1,6 @@
 package dev.jrnn.nn;
 
+import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +21,8 @@ import java.util.Objects;
  */
 public abstract class Module {
 
-    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, Parameter> params = new LinkedHashMap<>();  // state-dict key → parameter
+    private final Map<String, Module> children = new LinkedHashMap<>();   // prefix → sub-module
     private boolean training = true;
 
     /** Creates a module with no parameters, in training mode (as PyTorch modules start). */
@@ -35,6 +37,47 @@ public abstract class Module {
         Parameter p = new Parameter(name, value);
         params.put(name, p);
         return p;
+    }
+
+    /**
+     * Registers a sub-module: its parameters become this module's under {@code prefix + "." + name}
+     * (the same live {@link Parameter} objects), and train/eval, loading and generators propagate to it.
+     */
+    final <M extends Module> M registerChild(String prefix, M child) {
+        Objects.requireNonNull(child, "child");
+        if (children.containsKey(prefix)) {
+            throw new IllegalStateException("child " + prefix + " registered twice");
+        }
+        children.put(prefix, child);
+        for (Map.Entry<String, Parameter> e : ((Module) child).params.entrySet()) {
+            String key = prefix + "." + e.getKey();
+            if (params.containsKey(key)) {
+                throw new IllegalStateException("parameter " + key + " registered twice");
+            }
+            params.put(key, e.getValue());
+        }
+        return child;
+    }
+
+    /**
+     * {@return the module's random generators by name (e.g. {@code dropout}, {@code head.dropout} for a
+     * child), live objects in a new map}
+     * Checkpoints save and restore their states ({@link Generator#getState()}) so that a resumed run
+     * draws the same dropout masks as an uninterrupted one.
+     */
+    public final Map<String, Generator> generators() {
+        Map<String, Generator> out = new LinkedHashMap<>();
+        collectGenerators(out);
+        for (Map.Entry<String, Module> c : children.entrySet()) {
+            for (Map.Entry<String, Generator> g : c.getValue().generators().entrySet()) {
+                out.put(c.getKey() + "." + g.getKey(), g.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** Hook: puts this module's own generators (not its children's) into {@code out}. */
+    void collectGenerators(Map<String, Generator> out) {
     }
 
     /** {@return the parameters in registration order (an unmodifiable list of the live parameters)} */
@@ -62,8 +105,8 @@ public abstract class Module {
      */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (Parameter p : params.values()) {
-            out.put(p.name(), p.data());
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            out.put(e.getKey(), e.getValue().data());
         }
         return Collections.unmodifiableMap(out);
     }
@@ -107,26 +150,34 @@ public abstract class Module {
             }
             throw new IllegalArgumentException(msg.toString());
         }
-        for (Parameter p : params.values()) {
-            Tensor src = stateDict.get(p.name());
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            Parameter p = e.getValue();
+            Tensor src = stateDict.get(e.getKey());
             if (src != null && !Arrays.equals(src.shape(), p.shape())) {
-                throw new IllegalArgumentException("size mismatch for " + p.name() + ": copying a param with shape "
+                throw new IllegalArgumentException("size mismatch for " + e.getKey() + ": copying a param with shape "
                         + Arrays.toString(src.shape()) + " from checkpoint, the shape in current model is "
                         + Arrays.toString(p.shape()) + ".");
             }
         }
-        for (Parameter p : params.values()) {
-            Tensor src = stateDict.get(p.name());
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            Tensor src = stateDict.get(e.getKey());
             if (src != null) {
-                p.data().copyFromInPlace(src);
+                e.getValue().data().copyFromInPlace(src);
             }
         }
-        parametersChanged();
+        notifyParametersChanged();
         return new LoadResult(missing, unexpected);
     }
 
     /** Hook for subclasses that cache derived forms of their parameters (e.g. packed weights). */
     void parametersChanged() {
+    }
+
+    private void notifyParametersChanged() {
+        parametersChanged();
+        for (Module c : children.values()) {
+            c.notifyParametersChanged();
+        }
     }
 
     private static String quoted(List<String> keys) {
@@ -150,12 +201,18 @@ public abstract class Module {
     /** Puts the module in training mode (dropout active); returns this. */
     public Module train() {
         training = true;
+        for (Module c : children.values()) {
+            c.train();
+        }
         return this;
     }
 
     /** Puts the module in evaluation mode (no dropout, deterministic); returns this. */
     public Module eval() {
         training = false;
+        for (Module c : children.values()) {
+            c.eval();
+        }
         return this;
     }
 

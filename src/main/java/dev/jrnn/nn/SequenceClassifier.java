@@ -1,0 +1,155 @@
+package dev.jrnn.nn;
+
+import dev.jrnn.tensor.Tensor;
+import java.util.Objects;
+
+/**
+ * A recurrent layer with a linear head: {@code logits = head(readout(rnn(x)))}, the usual sequence
+ * classifier (or regressor), with forward and backward wired so that the user writes no index math.
+ *
+ * <p><b>Parameters</b> are the layer's under {@code rnn.} and the head's under {@code head.}
+ * (e.g. {@code rnn.weight_ih_l0}, {@code head.weight}), the state-dict names of the torch module
+ * <pre>{@code
+ * class Net(nn.Module):
+ *     def __init__(self): super().__init__(); self.rnn = nn.RNN(...); self.head = nn.Linear(D * H, C)
+ * }</pre>
+ * train/eval, {@link #loadStateDict} and {@link #generators()} reach both.
+ *
+ * <p><b>Shapes.</b> input as the layer's batched forward; logits {@code (N, C)}.
+ *
+ * <pre>{@code
+ * SequenceClassifier model = new SequenceClassifier(rnn, new Linear(2 * H, C, seed));
+ * SequenceClassifier.Output out = model.forward(x);                 // readout: final states
+ * LossOutput loss = CrossEntropyLoss.of().forward(out.logits(), y);
+ * out.backward(loss.backward());                                    // accumulates every gradient
+ * }</pre>
+ *
+ * <p>Not thread-safe while training.
+ */
+public final class SequenceClassifier extends Module {
+
+    private final RNNBase rnn;
+    private final Linear head;
+
+    /**
+     * @param rnn the recurrent layer (its parameters are shared, not copied)
+     * @param head a linear layer whose in_features equal the readout's features ({@code D·H_out} for final states)
+     * @throws IllegalArgumentException if the head's in_features do not match {@code D·H_out}
+     */
+    public SequenceClassifier(RNNBase rnn, Linear head) {
+        this.rnn = registerChild("rnn", Objects.requireNonNull(rnn, "rnn"));
+        this.head = registerChild("head", Objects.requireNonNull(head, "head"));
+        int f = Readout.finalStates(rnn.config()).numFeatures();
+        if (head.inFeatures() != f) {
+            throw new IllegalArgumentException("head.in_features must be D·H_out = " + f + ", got " + head.inFeatures());
+        }
+    }
+
+    /** {@return the recurrent layer} */
+    public RNNBase rnn() {
+        return rnn;
+    }
+
+    /** {@return the head} */
+    public Linear head() {
+        return head;
+    }
+
+    /**
+     * {@return logits from the top layer's final states of both directions}
+     *
+     * @param input the layer's batched input; not modified
+     */
+    public Output forward(Tensor input) {
+        return forward(input, Readout.finalStates(rnn.config()));
+    }
+
+    /**
+     * {@return logits from the given readout}
+     *
+     * @param input the layer's batched input; not modified
+     * @param readout e.g. {@link Readout#lastValid(RNNConfig, int[])} for padded batches
+     * @throws IllegalArgumentException if the readout's features do not match the head
+     */
+    public Output forward(Tensor input, Readout readout) {
+        Objects.requireNonNull(readout, "readout");
+        if (readout.numFeatures() != head.inFeatures()) {
+            throw new IllegalArgumentException("readout gives " + readout.numFeatures() + " features, the head takes "
+                    + head.inFeatures());
+        }
+        RNNOutput out = forwardRnn(input);
+        Tensor features = readout.features(out.output(), out.hN());
+        return new Output(out, readout, features, head.forward(features));
+    }
+
+    private RNNOutput forwardRnn(Tensor input) {
+        if (rnn instanceof RNN r) {
+            return r.forward(input);
+        }
+        throw new IllegalArgumentException("unsupported recurrent layer " + rnn.getClass().getSimpleName());
+    }
+
+    @Override
+    public SequenceClassifier train() {
+        super.train();
+        return this;
+    }
+
+    @Override
+    public SequenceClassifier eval() {
+        super.eval();
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "SequenceClassifier[rnn=" + rnn + ", head=" + head + "]";
+    }
+
+    /** One forward's result: the logits and the way back. One backward per forward. */
+    public final class Output {
+
+        private final RNNOutput rnnOutput;
+        private final Readout readout;
+        private final Tensor features;  // (N, F)
+        private final Tensor logits;    // (N, C)
+
+        private Output(RNNOutput rnnOutput, Readout readout, Tensor features, Tensor logits) {
+            this.rnnOutput = rnnOutput;
+            this.readout = readout;
+            this.features = features;
+            this.logits = logits;
+        }
+
+        /** {@return the logits {@code (N, C)}} */
+        public Tensor logits() {
+            return logits;
+        }
+
+        /** {@return the head's input {@code (N, F)}} */
+        public Tensor features() {
+            return features;
+        }
+
+        /** {@return the recurrent layer's result} */
+        public RNNOutput rnnOutput() {
+            return rnnOutput;
+        }
+
+        /**
+         * Backward from {@code ∂loss/∂logits}: accumulates the head's and the layer's parameter gradients.
+         *
+         * @param gradLogits {@code (N, C)}; not modified
+         * @return the recurrent layer's input and {@code h_0} gradients
+         * @throws IllegalStateException if the forward ran in evaluation mode or backward already ran
+         */
+        public RNNGradients backward(Tensor gradLogits) {
+            if (!rnnOutput.hasGraph()) {
+                return rnnOutput.backward(null, null);  // throws with the reason
+            }
+            Tensor gf = head.backward(features, gradLogits);
+            Tensor[] g = readout.gradients(gf, rnnOutput.output(), rnnOutput.hN());
+            return rnnOutput.backward(g[0], g[1]);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.jrnn.optim;
+
+/** Multiplies the learning rate by {@code gamma} every epoch, PyTorch's {@code ExponentialLR(optimizer, gamma)}. */
+public final class ExponentialLR extends LRScheduler {
+
+    private final double gamma;
+
+    /**
+     * @param optimizer whose learning rate to change, modified
+     * @param gamma multiplicative factor
+     */
+    public ExponentialLR(Optimizer optimizer, double gamma) {
+        super(optimizer);
+        this.gamma = gamma;
+        initialStep();
+    }
+
+    @Override
+    double nextLr(double lr, long epoch) {
+        return epoch == 0 ? lr : lr * gamma;
+    }
+}

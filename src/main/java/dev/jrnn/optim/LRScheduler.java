@@ -1,0 +1,83 @@
+package dev.jrnn.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * An epoch-based learning-rate schedule, PyTorch 1.13's {@code torch.optim.lr_scheduler._LRScheduler}:
+ * construction records {@code base_lr} (the optimizer's learning rate) and takes the initial step
+ * ({@code last_epoch = 0}); each {@link #step()} then increments {@code last_epoch} and sets the
+ * optimizer's learning rate from the current one with torch's recursive ("chainable") formula, in
+ * double, so the sequence equals torch's to the last bit or so.
+ *
+ * <p>Call {@link #step()} after {@link Optimizer#step()}, once per epoch (or per batch, if the schedule
+ * counts batches), as in torch. Not thread-safe.
+ */
+public abstract sealed class LRScheduler implements Scheduler permits StepLR, ExponentialLR, CosineAnnealingLR, LinearLR {
+
+    private final Optimizer optimizer;
+    private final double baseLr;
+    private long lastEpoch;
+
+    LRScheduler(Optimizer optimizer) {
+        this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
+        this.baseLr = optimizer.lr();
+        this.lastEpoch = 0;
+    }
+
+    /** Sets the learning rate of epoch 0; subclasses call it at the end of their constructor. */
+    final void initialStep() {
+        optimizer.setLr(nextLr(optimizer.lr(), 0));
+    }
+
+    /**
+     * {@return the learning rate for {@code epoch} from the current one (torch's {@code get_lr()})}
+     *
+     * @param lr the optimizer's current learning rate
+     * @param epoch the new {@code last_epoch}
+     */
+    abstract double nextLr(double lr, long epoch);
+
+    /** Advances one epoch and sets the optimizer's learning rate. */
+    public final void step() {
+        lastEpoch++;
+        optimizer.setLr(nextLr(optimizer.lr(), lastEpoch));
+    }
+
+    @Override
+    public final Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** {@return the learning rate the optimizer had at construction} */
+    public final double baseLr() {
+        return baseLr;
+    }
+
+    /** {@return the number of {@link #step()} calls} */
+    public final long lastEpoch() {
+        return lastEpoch;
+    }
+
+    /** {@return the learning rate set by the last step (torch's {@code get_last_lr()[0]})} */
+    public final double lastLr() {
+        return optimizer.lr();
+    }
+
+    @Override
+    public final Map<String, String> stateScalars() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("last_epoch", Long.toString(lastEpoch));
+        return m;
+    }
+
+    @Override
+    public final void loadState(Map<String, String> scalars) {
+        try {
+            lastEpoch = Long.parseLong(Objects.requireNonNull(scalars.get("last_epoch"), "last_epoch"));
+        } catch (NullPointerException | NumberFormatException e) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " state: bad or missing last_epoch: " + scalars, e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.jrnn.optim;
+
+/**
+ * Multiplies the learning rate by {@code gamma} every {@code stepSize} epochs, PyTorch's
+ * {@code StepLR(optimizer, step_size, gamma=0.1)}: {@code lr_e = base_lr · gamma^⌊e / step_size⌋}.
+ */
+public final class StepLR extends LRScheduler {
+
+    private final int stepSize;
+    private final double gamma;
+
+    /**
+     * @param optimizer whose learning rate to change, modified
+     * @param stepSize {@code >= 1}
+     * @param gamma multiplicative factor
+     * @throws IllegalArgumentException for {@code stepSize < 1}
+     */
+    public StepLR(Optimizer optimizer, int stepSize, double gamma) {
+        super(optimizer);
+        if (stepSize < 1) {
+            throw new IllegalArgumentException("step_size must be >= 1, got " + stepSize);
+        }
+        this.stepSize = stepSize;
+        this.gamma = gamma;
+        initialStep();
+    }
+
+    @Override
+    double nextLr(double lr, long epoch) {
+        return epoch == 0 || epoch % stepSize != 0 ? lr : lr * gamma;
+    }
+}
