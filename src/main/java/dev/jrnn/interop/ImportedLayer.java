@@ -1,9 +1,7 @@
 package dev.jrnn.interop;
 
-import dev.jrnn.nn.RNN;
 import dev.jrnn.nn.RNNBase;
 import dev.jrnn.nn.RNNConfig;
-import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,18 +56,12 @@ public final class ImportedLayer {
     }
 
     /**
-     * {@return a new module with this configuration and these weights, in training mode (call
-     * {@code eval()} for inference)}
-     *
-     * @throws UnsupportedOperationException for LSTM and GRU until those modules are part of jrnn;
-     *     {@link #save(Path)} works for every mode meanwhile
+     * {@return a new module with this configuration and these weights ({@link dev.jrnn.nn.RNN},
+     * {@link dev.jrnn.nn.LSTM} or {@link dev.jrnn.nn.GRU}), in training mode (call {@code eval()}
+     * for inference)}
      */
     public RNNBase toModule() {
-        if (!config.mode().isPlainRnn()) {
-            throw new UnsupportedOperationException("mode " + config.mode() + " modules are not in this jrnn build yet;"
-                    + " the converted weights can still be saved with save(path) and loaded in PyTorch");
-        }
-        RNN m = new RNN(config, new Generator(0));
+        RNNBase m = ModelFiles.newModule(config);
         m.loadStateDict(stateDict, true);
         return m;
     }

@@ -4,6 +4,8 @@ import dev.jrnn.io.Safetensors;
 import dev.jrnn.io.SafetensorsFile;
 import dev.jrnn.io.SafetensorsFormatException;
 import dev.jrnn.io.SafetensorsWriter;
+import dev.jrnn.nn.GRU;
+import dev.jrnn.nn.LSTM;
 import dev.jrnn.nn.Mode;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.Nonlinearity;
@@ -243,15 +245,16 @@ public final class ModelFiles {
      * The module is in training mode, as a freshly built PyTorch module; call {@code eval()} for inference.
      *
      * @param path a model file written by {@link #save} or {@code tools/export_torch.py}, not modified
-     * @return the module: an {@link RNN} for {@code RNN_TANH}/{@code RNN_RELU}
+     * @return the module: an {@link RNN} for {@code RNN_TANH}/{@code RNN_RELU}, an {@link LSTM} or a
+     *     {@link GRU}
      * @throws IOException if the file is malformed, its metadata lacks or misstates the configuration
-     *     (the message names the key and the value), its tensors do not match the configuration (the
-     *     message names the tensor), or its mode is not available in this build
+     *     (the message names the key and the value), or its tensors do not match the configuration (the
+     *     message names the tensor)
      */
     public static RNNBase load(Path path) throws IOException {
         SafetensorsFile f = read(path);
         RNNConfig config = parseConfig(f.metadata(), path.toString());
-        RNNBase module = newModule(config, path.toString());
+        RNNBase module = newModule(config);
         loadInto(f, module, true, path.toString());
         return module;
     }
@@ -356,14 +359,13 @@ public final class ModelFiles {
     }
 
     /** Builds a module with placeholder weights (overwritten by the load). */
-    private static RNNBase newModule(RNNConfig config, String source) throws IOException {
-        if (config.mode().isPlainRnn()) {
-            return new RNN(config, new Generator(0));
+    static RNNBase newModule(RNNConfig config) {
+        Generator placeholder = new Generator(0);
+        switch (config.mode()) {
+            case LSTM: return new LSTM(config, placeholder);
+            case GRU: return new GRU(config, placeholder);
+            default: return new RNN(config, placeholder);
         }
-        // LSTM and GRU classes are not part of this build yet.
-        throw new IOException("model file " + source + ": mode " + config.mode()
-                + " is not supported by this jrnn build yet (only RNN_TANH and RNN_RELU can be built); the"
-                + " configuration is " + config);
     }
 
     // ---------------------------------------------------------------- metadata parsing

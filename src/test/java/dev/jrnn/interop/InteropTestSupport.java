@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.io.SafetensorsFile;
+import dev.jrnn.nn.GRU;
+import dev.jrnn.nn.LSTM;
+import dev.jrnn.nn.LSTMOutput;
+import dev.jrnn.nn.LSTMState;
+import dev.jrnn.nn.RNN;
+import dev.jrnn.nn.RNNBase;
+import dev.jrnn.nn.RNNOutput;
 import dev.jrnn.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,5 +87,18 @@ final class InteropTestSupport {
                 assertThat(Float.floatToRawIntBits(a[i])).as("%s[%d]", k, i).isEqualTo(Float.floatToRawIntBits(e[i]));
             }
         }
+    }
+
+    /**
+     * Runs any recurrent module on a batch: {@code {output, h_n}} for RNN and GRU, {@code {output,
+     * h_n, c_n}} for LSTM. {@code h0} (and {@code c0}) may be null for zeros.
+     */
+    static Tensor[] forward(RNNBase m, Tensor x, Tensor h0, Tensor c0) {
+        if (m instanceof LSTM) {
+            LSTMOutput o = ((LSTM) m).forward(x, h0 == null ? null : new LSTMState(h0, c0));
+            return new Tensor[] {o.output(), o.hN(), o.cN()};
+        }
+        RNNOutput o = m instanceof GRU ? ((GRU) m).forward(x, h0) : ((RNN) m).forward(x, h0);
+        return new Tensor[] {o.output(), o.hN()};
     }
 }

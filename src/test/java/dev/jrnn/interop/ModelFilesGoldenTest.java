@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jrnn.TestSupport;
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.io.SafetensorsFile;
-import dev.jrnn.nn.RNN;
+import dev.jrnn.nn.RNNBase;
 import dev.jrnn.nn.RNNConfig;
-import dev.jrnn.nn.RNNOutput;
+import dev.jrnn.tensor.Tensor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,8 +57,8 @@ class ModelFilesGoldenTest {
             this.seed = seed;
         }
 
-        RNN module() {
-            return new RNN(config, seed);
+        RNNBase module() {
+            return ModelFilesTest.build(config, seed);
         }
 
         Map<String, String> extra() {
@@ -80,7 +80,12 @@ class ModelFilesGoldenTest {
                 new Recipe("rnn_relu_l2_bi_bf", RNNConfig.rnn(3, 4).withNonlinearity("relu").withNumLayers(2)
                         .withBidirectional(true).withBatchFirst(true), 12),
                 new Recipe("rnn_tanh_l3_nobias_drop", RNNConfig.rnn(2, 3).withNumLayers(3).withBias(false)
-                        .withDropout(0.3), 13));
+                        .withDropout(0.3), 13),
+                new Recipe("lstm_l2_bi_bf", RNNConfig.lstm(3, 4).withNumLayers(2).withBidirectional(true)
+                        .withBatchFirst(true), 14),
+                new Recipe("lstm_proj_nobias", RNNConfig.lstm(3, 5).withProjSize(2).withBias(false), 15),
+                new Recipe("gru_l2_bi_drop", RNNConfig.gru(3, 4).withNumLayers(2).withBidirectional(true)
+                        .withDropout(0.2), 16));
     }
 
     @Test
@@ -110,7 +115,7 @@ class ModelFilesGoldenTest {
         String version = Safetensors.read(committed).metadata().get("jrnn_version");
         assertThat(version).isNotBlank();
         // Same bytes as today's writer, given the provenance the committed file records.
-        RNN m = r.module();
+        RNNBase m = r.module();
         assertThat(ModelFiles.writer(m.config(), m.stateDict(), r.extra(), version).toByteArray()).isEqualTo(committed);
 
         // torch_check.json records that torch loaded exactly these bytes.
@@ -130,13 +135,18 @@ class ModelFilesGoldenTest {
         Path dir = Files.createTempDirectory("golden");
         try {
             Path p = InteropTestSupport.copy(DIR + "/" + r.name + ".safetensors", dir);
-            RNN rnn = ModelFiles.load(p, RNN.class).eval();
-            assertThat(rnn.config()).isEqualTo(r.config);
+            RNNBase m = ModelFiles.load(p);
+            m.eval();
+            assertThat(m.config()).isEqualTo(r.config);
             SafetensorsFile t = InteropTestSupport.safetensors(DIR + "/" + r.name + ".torch.safetensors");
             assertThat(t.metadata().get("model_sha256")).isEqualTo(sha256(Files.readAllBytes(p)));
-            RNNOutput out = rnn.forward(t.tensor("input"), t.tensor("h0"));
-            assertClose(out.output(), t.tensor("output"), TestSupport.FORWARD_ATOL, r.name + " output");
-            assertClose(out.hN(), t.tensor("h_n"), TestSupport.FORWARD_ATOL, r.name + " h_n");
+            Tensor[] out = InteropTestSupport.forward(m, t.tensor("input"), t.tensor("h0"),
+                    t.contains("c0") ? t.tensor("c0") : null);
+            assertClose(out[0], t.tensor("output"), TestSupport.FORWARD_ATOL, r.name + " output");
+            assertClose(out[1], t.tensor("h_n"), TestSupport.FORWARD_ATOL, r.name + " h_n");
+            if (out.length > 2) {
+                assertClose(out[2], t.tensor("c_n"), TestSupport.FORWARD_ATOL, r.name + " c_n");
+            }
         } finally {
             try (var s = Files.list(dir)) {
                 for (Path f : s.toList()) {

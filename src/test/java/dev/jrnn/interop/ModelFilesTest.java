@@ -10,6 +10,8 @@ import dev.jrnn.io.Safetensors;
 import dev.jrnn.io.SafetensorsFile;
 import dev.jrnn.io.SafetensorsFormatException;
 import dev.jrnn.io.SafetensorsWriter;
+import dev.jrnn.nn.GRU;
+import dev.jrnn.nn.LSTM;
 import dev.jrnn.nn.Mode;
 import dev.jrnn.nn.Module;
 import dev.jrnn.nn.RNN;
@@ -63,22 +65,35 @@ class ModelFilesTest {
 
     // ---------------------------------------------------------------- round trips
 
+    static RNNBase build(RNNConfig c, long seed) {
+        switch (c.mode()) {
+            case LSTM: return new LSTM(c, seed);
+            case GRU: return new GRU(c, seed);
+            default: return new RNN(c, seed);
+        }
+    }
+
     @ParameterizedTest
-    @MethodSource("rnnConfigs")
+    @MethodSource("allModeConfigs")
     void roundTripIsBitExact(RNNConfig config) throws IOException {
-        RNN rnn = new RNN(config, 1234L);
+        RNNBase m = build(config, 1234L);
         Path p = dir.resolve("m.safetensors");
-        ModelFiles.save(rnn, p, Map.of("seed", "1234"));
-        RNN back = ModelFiles.load(p, RNN.class);
+        ModelFiles.save(m, p, Map.of("seed", "1234"));
+        RNNBase back = ModelFiles.load(p);
+        assertThat(back.getClass()).isEqualTo(m.getClass());
         assertThat(back.config()).isEqualTo(config);
         assertThat(ModelFiles.readConfig(p)).isEqualTo(config);
-        assertSameStateDict(back.stateDict(), rnn.stateDict());
+        assertSameStateDict(back.stateDict(), m.stateDict());
         if (config.inputSize() > 0) {
             Generator g = new Generator(7);
             Tensor x = Tensor.normal(g, 0, 1, 3, 2, config.inputSize());
-            float[] a = rnn.eval().forward(x).output().toArray();
-            float[] b = back.eval().forward(x).output().toArray();
-            assertThat(b).isEqualTo(a);
+            m.eval();
+            back.eval();
+            Tensor[] a = InteropTestSupport.forward(m, x, null, null);
+            Tensor[] b = InteropTestSupport.forward(back, x, null, null);
+            for (int i = 0; i < a.length; i++) {
+                assertThat(b[i].toArray()).isEqualTo(a[i].toArray());
+            }
         }
         // saving what was loaded gives the same bytes
         Path p2 = dir.resolve("m2.safetensors");
@@ -149,8 +164,8 @@ class ModelFilesTest {
 
     @Test
     void parameterShapesAgreeWithTheModules() {
-        rnnConfigs().forEach(c -> {
-            RNN rnn = new RNN(c);
+        allModeConfigs().forEach(c -> {
+            RNNBase rnn = build(c, 1L);
             Map<String, int[]> shapes = ModelFiles.parameterShapes(c);
             assertThat(shapes.keySet()).containsExactlyElementsOf(rnn.namedParameters().keySet());
             shapes.forEach((k, s) -> assertThat(s).as(k).isEqualTo(rnn.namedParameters().get(k).shape()));
@@ -257,15 +272,18 @@ class ModelFilesTest {
     }
 
     @Test
-    void lstmAndGruFilesFailClearlyUntilThoseModulesExist() throws IOException {
-        RNNConfig c = RNNConfig.lstm(2, 3);
-        Map<String, Tensor> sd = new LinkedHashMap<>();
-        ModelFiles.parameterShapes(c).forEach((k, s) -> sd.put(k, Tensor.zeros(s)));
+    void lstmAndGruFilesLoadAsTheirClass() throws IOException {
         Path p = dir.resolve("lstm.safetensors");
-        ModelFiles.save(c, sd, p, Map.of());
-        assertThat(ModelFiles.readConfig(p)).isEqualTo(c);
-        assertThatThrownBy(() -> ModelFiles.load(p)).isInstanceOf(IOException.class)
-                .hasMessageContaining("mode LSTM is not supported by this jrnn build yet");
+        ModelFiles.save(new LSTM(RNNConfig.lstm(2, 3).withProjSize(1)), p);
+        assertThat(ModelFiles.load(p)).isInstanceOf(LSTM.class);
+        assertThat(ModelFiles.load(p, LSTM.class).config()).isEqualTo(RNNConfig.lstm(2, 3).withProjSize(1));
+        assertThatThrownBy(() -> ModelFiles.load(p, RNN.class)).isInstanceOf(IOException.class)
+                .hasMessageContaining("holds LSTM(2, 3, proj_size=1) (mode LSTM), which is not RNN");
+        Path q = dir.resolve("gru.safetensors");
+        ModelFiles.save(new GRU(RNNConfig.gru(2, 3).withBidirectional(true)), q);
+        assertThat(ModelFiles.load(q, GRU.class).config().bidirectional()).isTrue();
+        assertThatThrownBy(() -> ModelFiles.load(q, LSTM.class)).isInstanceOf(IOException.class)
+                .hasMessageContaining("which is not LSTM");
     }
 
     // ---------------------------------------------------------------- tensors vs configuration
@@ -408,18 +426,17 @@ class ModelFilesTest {
         assertThat(f.metadata()).containsEntry("exporter", "tools/export_torch.py").containsKey("torch_version");
         assertThat(f.names()).containsExactlyElementsOf(ModelFiles.parameterShapes(c).keySet());
         ModelFiles.parameterShapes(c).forEach((k, s) -> assertThat(f.shape(k)).as(k).isEqualTo(s));
-        if (!c.mode().isPlainRnn()) {
-            // LSTM/GRU modules arrive with branch lstmgru; until then the file is understood but not built.
-            assertThatThrownBy(() -> ModelFiles.load(p)).isInstanceOf(IOException.class)
-                    .hasMessageContaining("not supported by this jrnn build yet");
-            return;
-        }
-        RNN rnn = ModelFiles.load(p, RNN.class).eval();
-        assertSameStateDict(rnn.stateDict(), f.tensors());
+        RNNBase m = ModelFiles.load(p);
+        m.eval();
+        assertSameStateDict(m.stateDict(), f.tensors());
         SafetensorsFile io = InteropTestSupport.safetensors("interop/torch_model/" + name + ".io.safetensors");
-        RNNOutput out = rnn.forward(io.tensor("input"), io.tensor("h0"));
-        assertClose(out.output(), io.tensor("output"), TestSupport.FORWARD_ATOL, name + " output");
-        assertClose(out.hN(), io.tensor("h_n"), TestSupport.FORWARD_ATOL, name + " h_n");
+        Tensor[] out = InteropTestSupport.forward(m, io.tensor("input"), io.tensor("h0"),
+                io.contains("c0") ? io.tensor("c0") : null);
+        assertClose(out[0], io.tensor("output"), TestSupport.FORWARD_ATOL, name + " output");
+        assertClose(out[1], io.tensor("h_n"), TestSupport.FORWARD_ATOL, name + " h_n");
+        if (out.length > 2) {
+            assertClose(out[2], io.tensor("c_n"), TestSupport.FORWARD_ATOL, name + " c_n");
+        }
     }
 
     @Test
