@@ -5,12 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.io.SafetensorsFile;
-import dev.jrnn.loss.CrossEntropyLoss;
-import dev.jrnn.loss.LossOutput;
-import dev.jrnn.nn.Linear;
-import dev.jrnn.nn.Parameter;
-import dev.jrnn.nn.RNN;
-import dev.jrnn.nn.RNNConfig;
 import dev.jrnn.nn.SequenceClassifier;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.optim.CosineAnnealingLR;
@@ -34,26 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainerTest {
 
-    private static final int L = 6;
-    private static final int N = 40;
-    private static final int F = 3;
-    private static final int EPOCHS = 6;
-
-    /** Synthetic task: class 1 iff the sum of feature 0 over time is positive. */
-    private static final Tensor X = Tensor.normal(new Generator(11), 0f, 1f, L, N, F);   // (L, N, F)
-    private static final int[] Y = labels();
-
-    private static int[] labels() {
-        int[] y = new int[N];
-        for (int n = 0; n < N; n++) {
-            double s = 0;
-            for (int t = 0; t < L; t++) {
-                s += X.get(t, n, 0);
-            }
-            y[n] = s > 0 ? 1 : 0;
-        }
-        return y;
-    }
+    private static final int N = KillableRun.N;
+    private static final int EPOCHS = KillableRun.EPOCHS;
 
     /** A run's objects; {@code initSeed} sets the initial weights and the dropout generator's seed. */
     private static final class Run {
@@ -61,49 +37,31 @@ class TrainerTest {
         final Adam opt;
         final CosineAnnealingLR sched;
         final Trainer trainer;
+        private final KillableRun run;
 
         Run(long initSeed, TrainerConfig config) {
-            RNN rnn = new RNN(RNNConfig.rnn(F, 8).withNumLayers(2).withDropout(0.3), initSeed);
-            model = new SequenceClassifier(rnn, new Linear(8, 2, initSeed + 1));
-            opt = new Adam(model.parameters(), 0.02);
-            sched = new CosineAnnealingLR(opt, 4, 0.001);
-            trainer = new Trainer(model, opt, sched, config);
+            run = new KillableRun(initSeed, config, 0);
+            model = run.model;
+            opt = run.opt;
+            sched = run.sched;
+            trainer = run.trainer;
         }
 
         TrainingResult fit() throws IOException {
-            CrossEntropyLoss ce = CrossEntropyLoss.of();
-            return trainer.fit(N, idx -> {
-                SequenceClassifier.Output out = model.forward(batch(idx));
-                int[] y = new int[idx.length];
-                for (int i = 0; i < idx.length; i++) {
-                    y[i] = Y[idx[i]];
-                }
-                LossOutput loss = ce.forward(out.logits(), y);
-                out.backward(loss.backward());
-                return loss.item();
-            }, () -> ce.forward(model.forward(X).logits(), Y).item());
+            return run.fit();
         }
 
         float[][] weights() {
-            List<Parameter> ps = model.parameters();
-            float[][] w = new float[ps.size()][];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = ps.get(i).data().toArray();
-            }
-            return w;
+            return run.weights();
         }
     }
 
     private static Tensor batch(int[] idx) {
-        Tensor b = Tensor.zeros(L, idx.length, F);
-        for (int i = 0; i < idx.length; i++) {
-            b.select(1, i).copyFromInPlace(X.select(1, idx[i]));
-        }
-        return b;
+        return KillableRun.batch(idx);
     }
 
     private static TrainerConfig config() {
-        return TrainerConfig.of(EPOCHS, 8).withSeed(5).withClipGradNorm(1.0);
+        return KillableRun.config();
     }
 
     @Test
@@ -122,8 +80,9 @@ class TrainerTest {
             }
         });
         assertThatThrownBy(killed::fit).hasMessage("simulated kill");
-        assertThat(Checkpoint.load(ckpt, new Run(9, config()).model, new Run(9, config()).opt,
-                new Run(9, config()).sched, Map.of("shuffle", new Generator(0))).epoch()).isEqualTo(3);
+        Run probe = new Run(9, config());
+        assertThat(Checkpoint.load(ckpt, probe.model, probe.opt, probe.sched, Map.of("shuffle", new Generator(0))).epoch())
+                .isEqualTo(3);
 
         // a new process: other initial weights and dropout seed, all restored from the checkpoint
         Run resumed = new Run(99, config().withCheckpoint(ckpt));
@@ -146,6 +105,52 @@ class TrainerTest {
         assertThat(resumed.opt.lr()).isEqualTo(uninterrupted.opt.lr());
         assertThat(full.trainLosses().get(EPOCHS - 1)).isLessThan(full.trainLosses().get(0));
         System.out.printf("TrainerTest: train loss %s, eval loss %s%n", full.trainLosses(), full.evalLosses());
+    }
+
+    /**
+     * A real kill: the run trains in a child JVM (same SIMD flags) and gets {@code SIGKILL} after its
+     * third epoch, wherever it is (possibly writing the checkpoint); the resumed run must still end with
+     * the uninterrupted run's history and weights.
+     */
+    @Test
+    void sigkillInAChildJvmAndResumeGivesTheUninterruptedRun(@TempDir Path dir) throws Exception {
+        Path ckpt = dir.resolve("run.safetensors");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        }
+        if (System.getProperty("jrnn.simd") != null) {
+            cmd.add("-Djrnn.simd=" + System.getProperty("jrnn.simd"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KillableRun.class.getName(), ckpt.toString(), "15"));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> lines = new ArrayList<>();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.add(line);
+                if (line.equals("epoch 3")) {
+                    Thread.sleep(40);                   // into epoch 4 (a batch takes >= 15 ms)
+                    child.destroyForcibly();             // SIGKILL
+                    break;
+                }
+            }
+        }
+        assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(lines).as("child output").contains("epoch 3").doesNotContain("done");
+        assertThat(Files.exists(ckpt)).isTrue();
+
+        Run resumed = new Run(99, config().withCheckpoint(ckpt));
+        TrainingResult r = resumed.fit();
+        Run uninterrupted = new Run(3, config());
+        TrainingResult full = uninterrupted.fit();
+        assertThat(r.trainLosses()).isEqualTo(full.trainLosses());
+        float[][] a = uninterrupted.weights();
+        float[][] b = resumed.weights();
+        for (int i = 0; i < a.length; i++) {
+            assertThat(b[i]).isEqualTo(a[i]);
+        }
     }
 
     @Test
