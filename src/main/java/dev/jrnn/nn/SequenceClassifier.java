@@ -77,14 +77,43 @@ public final class SequenceClassifier extends Module {
             throw new IllegalArgumentException("readout gives " + readout.numFeatures() + " features, the head takes "
                     + head.inFeatures());
         }
-        RNNOutput out = forwardRnn(input);
+        Recurrent out = forwardRnn(input);
         Tensor features = readout.features(out.output(), out.hN());
         return new Output(out, readout, features, head.forward(features));
     }
 
-    private RNNOutput forwardRnn(Tensor input) {
+    /** One recurrent forward, whatever its output class: the tensors and the way back. */
+    private interface Recurrent {
+        Tensor output();
+
+        Tensor hN();
+
+        boolean hasGraph();
+
+        /** Backward from the output and h_n gradients (either may be null); returns ∂loss/∂input. */
+        Tensor backward(Tensor gradOutput, Tensor gradHn);
+    }
+
+    private Recurrent forwardRnn(Tensor input) {
         if (rnn instanceof RNN r) {
-            return r.forward(input);
+            RNNOutput o = r.forward(input);
+            return new Recurrent() {
+                public Tensor output() {
+                    return o.output();
+                }
+
+                public Tensor hN() {
+                    return o.hN();
+                }
+
+                public boolean hasGraph() {
+                    return o.hasGraph();
+                }
+
+                public Tensor backward(Tensor gradOutput, Tensor gradHn) {
+                    return o.backward(gradOutput, gradHn).input();
+                }
+            };
         }
         throw new IllegalArgumentException("unsupported recurrent layer " + rnn.getClass().getSimpleName());
     }
@@ -109,12 +138,12 @@ public final class SequenceClassifier extends Module {
     /** One forward's result: the logits and the way back. One backward per forward. */
     public final class Output {
 
-        private final RNNOutput rnnOutput;
+        private final Recurrent rnnOutput;
         private final Readout readout;
         private final Tensor features;  // (N, F)
         private final Tensor logits;    // (N, C)
 
-        private Output(RNNOutput rnnOutput, Readout readout, Tensor features, Tensor logits) {
+        private Output(Recurrent rnnOutput, Readout readout, Tensor features, Tensor logits) {
             this.rnnOutput = rnnOutput;
             this.readout = readout;
             this.features = features;
@@ -131,19 +160,24 @@ public final class SequenceClassifier extends Module {
             return features;
         }
 
-        /** {@return the recurrent layer's result} */
-        public RNNOutput rnnOutput() {
-            return rnnOutput;
+        /** {@return the recurrent layer's output (see the layer's forward)} */
+        public Tensor rnnOutput() {
+            return rnnOutput.output();
+        }
+
+        /** {@return the recurrent layer's {@code h_n}} */
+        public Tensor hN() {
+            return rnnOutput.hN();
         }
 
         /**
          * Backward from {@code ∂loss/∂logits}: accumulates the head's and the layer's parameter gradients.
          *
          * @param gradLogits {@code (N, C)}; not modified
-         * @return the recurrent layer's input and {@code h_0} gradients
+         * @return {@code ∂loss/∂input}, the input's shape (e.g. for an {@link Embedding} below)
          * @throws IllegalStateException if the forward ran in evaluation mode or backward already ran
          */
-        public RNNGradients backward(Tensor gradLogits) {
+        public Tensor backward(Tensor gradLogits) {
             if (!rnnOutput.hasGraph()) {
                 return rnnOutput.backward(null, null);  // throws with the reason
             }
