@@ -36,8 +36,13 @@ final class KillableRun {
 
     /** {@code initSeed} sets the initial weights and the dropout generator. */
     KillableRun(long initSeed, TrainerConfig config, long batchDelayMillis) {
-        RNN rnn = new RNN(RNNConfig.rnn(F, 8).withNumLayers(2).withDropout(0.3), initSeed);
-        model = new SequenceClassifier(rnn, new Linear(8, 2, initSeed + 1));
+        this(initSeed, config, batchDelayMillis, 8);
+    }
+
+    /** With {@code hidden} units per layer (256 makes every GEMM large enough to run on several threads). */
+    KillableRun(long initSeed, TrainerConfig config, long batchDelayMillis, int hidden) {
+        RNN rnn = new RNN(RNNConfig.rnn(F, hidden).withNumLayers(2).withDropout(0.3), initSeed);
+        model = new SequenceClassifier(rnn, new Linear(hidden, 2, initSeed + 1));
         opt = new Adam(model.parameters(), 0.02);
         sched = new CosineAnnealingLR(opt, 4, 0.001);
         trainer = new Trainer(model, opt, sched, config);

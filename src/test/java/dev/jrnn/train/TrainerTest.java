@@ -154,17 +154,39 @@ class TrainerTest {
     }
 
     @Test
-    void oneSeedMakesTheRunDeterministicAndThreadCountDoesNotMatter() throws IOException {
+    void oneSeedMakesTheRunDeterministic() throws IOException {
+        TrainingResult a = new Run(3, config()).fit();
+        TrainingResult b = new Run(3, config()).fit();
+        assertThat(b.trainLosses()).isEqualTo(a.trainLosses());
+        assertThat(b.evalLosses()).isEqualTo(a.evalLosses());
+        TrainingResult otherShuffle = new Run(3, config().withSeed(6)).fit();
+        assertThat(otherShuffle.trainLosses()).isNotEqualTo(a.trainLosses());
+        TrainingResult otherDropout = new Run(4, config()).fit();
+        assertThat(otherDropout.trainLosses()).isNotEqualTo(a.trainLosses());
+    }
+
+    /**
+     * Hidden size 256 and batches of 20 make the GEMMs of the forward, the backward and the evaluation
+     * large enough ({@code >= 2^21} flops) to be split across threads.
+     */
+    @Test
+    void theThreadCountDoesNotChangeAnyBit() throws IOException {
         int threads = Threads.count();
+        TrainerConfig cfg = TrainerConfig.of(2, 20).withSeed(5).withClipGradNorm(1.0);
         try {
             Threads.setCount(1);
-            TrainingResult one = new Run(3, config()).fit();
+            KillableRun one = new KillableRun(3, cfg, 0, 256);
+            TrainingResult r1 = one.fit();
             Threads.setCount(3);
-            TrainingResult three = new Run(3, config()).fit();
-            assertThat(three.trainLosses()).isEqualTo(one.trainLosses());
-            assertThat(three.evalLosses()).isEqualTo(one.evalLosses());
-            TrainingResult otherShuffle = new Run(3, config().withSeed(6)).fit();
-            assertThat(otherShuffle.trainLosses()).isNotEqualTo(one.trainLosses());
+            KillableRun three = new KillableRun(3, cfg, 0, 256);
+            TrainingResult r3 = three.fit();
+            assertThat(r3.trainLosses()).isEqualTo(r1.trainLosses());
+            assertThat(r3.evalLosses()).isEqualTo(r1.evalLosses());
+            float[][] a = one.weights();
+            float[][] b = three.weights();
+            for (int i = 0; i < a.length; i++) {
+                assertThat(b[i]).isEqualTo(a[i]);
+            }
         } finally {
             Threads.setCount(threads);
         }
