@@ -129,17 +129,21 @@ public final class Trainer {
         int badEpochs = 0;
         int start = 1;
         if (config.checkpoint() != null && Files.exists(config.checkpoint())) {
-            Checkpoint.Loaded l = Checkpoint.load(config.checkpoint(), model, optimizer, scheduler,
+            Checkpoint.Loaded loaded = Checkpoint.load(config.checkpoint(), model, optimizer, scheduler,
                     Map.of("shuffle", shuffler));
-            Map<String, String> x = l.extra();
+            Map<String, String> x = loaded.extra();
             trainLosses.addAll(parseList(x.get("train_losses")));
             evalLosses.addAll(parseList(x.get("eval_losses")));
             best = Double.parseDouble(x.getOrDefault("best", "Infinity"));
             bestEpoch = Integer.parseInt(x.getOrDefault("best_epoch", "0"));
             badEpochs = Integer.parseInt(x.getOrDefault("bad_epochs", "0"));
-            start = (int) l.epoch() + 1;
+            start = (int) loaded.epoch() + 1;
             if (Boolean.parseBoolean(x.get("stopped_early"))) {
-                return result(trainLosses, evalLosses, bestEpoch, best, evaluator, true);
+                TrainingResult r = result(trainLosses, evalLosses, bestEpoch, best, evaluator, true);
+                for (TrainingListener l : listeners) {
+                    l.onTrainEnd(r);
+                }
+                return r;
             }
         }
         int bs = config.batchSize();

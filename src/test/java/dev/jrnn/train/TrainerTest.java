@@ -206,6 +206,16 @@ class TrainerTest {
         SGD sgd = new SGD(other.model.parameters(), 0.1);
         assertThatThrownBy(() -> Checkpoint.load(dir.resolve("c.safetensors"), other.model, sgd, null, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("optimizer is Adam, got SGD");
+        // a generator the file lacks: rejected, and nothing changed
+        float[] before = other.model.parameters().get(0).data().toArray();
+        double lrBefore = other.opt.lr();
+        assertThatThrownBy(() -> Checkpoint.load(dir.resolve("c.safetensors"), other.model, other.opt, other.sched,
+                Map.of("noise", new Generator(1)))).hasMessageContaining("rng.noise");
+        assertThat(other.model.parameters().get(0).data().toArray()).isEqualTo(before);
+        assertThat(other.opt.lr()).isEqualTo(lrBefore);
+        // objects that fit: loaded (one epoch of 40 examples in batches of 8 = 5 steps)
+        Checkpoint.load(dir.resolve("c.safetensors"), other.model, other.opt, other.sched, Map.of());
+        assertThat(other.opt.stepCount()).isEqualTo(5);
         try (var s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactly("c.safetensors");  // no temporary left
         }
