@@ -21,6 +21,8 @@ tensors are named ``<case>.<what>`` and its settings are metadata keys ``<case>.
 * ``schedules.safetensors``: no tensors; per case the LR before each of 30 epochs in
   ``<case>.lrs`` (``repr`` of Python floats, exact), and the metrics fed to ReduceLROnPlateau.
 * ``layers.safetensors``: ``nn.Linear`` and ``nn.Embedding(padding_idx)`` forward and gradients.
+* ``seq_labeling.safetensors``: per-step classification of padded sequences (RNN -> Linear at every
+  step -> cross entropy with ``ignore_index`` at padded steps): weights, data, the loss, the gradients.
 * ``e2e_rnn.safetensors``: a classifier ``nn.RNN`` + ``nn.Linear`` on the top final states, trained
   20 steps with Adam and ``clip_grad_norm_``: initial weights, data, targets, the loss and the total
   gradient norm before each step.
@@ -268,6 +270,36 @@ def gen_layers():
     return len(cases)
 
 
+# ----------------------------------------------------------------------------- sequence labelling
+
+def gen_seq_labeling():
+    """Per-step classification of padded sequences: nn.RNN(3, 5) -> nn.Linear(5, 4) at every step ->
+    cross_entropy over (L*N, 4) with ignore_index=-100 at the padded steps (lengths 6, 4, 2) and label
+    smoothing 0.05. Stores weights, input, targets (L, N), the loss and every parameter gradient."""
+    seed = gf.seed_of("train_seq_labeling")
+    torch.manual_seed(seed)
+    L, N = 6, 3
+    rnn, head = nn.RNN(3, 5), nn.Linear(5, 4)
+    x = torch.randn(L, N, 3)
+    t = torch.randint(0, 4, (L, N))
+    for n, length in enumerate((6, 4, 2)):
+        t[length:, n] = -100
+    out, _ = rnn(x)
+    logits = head(out)
+    loss = F.cross_entropy(logits.reshape(L * N, 4), t.reshape(L * N), label_smoothing=0.05)
+    loss.backward()
+    T = {**{"rnn." + k: v for k, v in rnn.state_dict().items()}, **{"head." + k: v for k, v in head.state_dict().items()},
+         "input": x, "target": t, "loss": loss.detach().reshape(())}
+    for k, p in list(rnn.named_parameters()):
+        T["grad.rnn." + k] = p.grad
+    for k, p in list(head.named_parameters()):
+        T["grad.head." + k] = p.grad
+    M = meta_base(seed)
+    M.update({"lengths": "6,4,2", "label_smoothing": "0.05", "ignore_index": "-100"})
+    write("seq_labeling.safetensors", T, M, ["seq_labeling"])
+    return float(loss)
+
+
 # ----------------------------------------------------------------------------- end to end
 
 E2E_STEPS, E2E_LR, E2E_CLIP = 20, 0.01, 1.0
@@ -313,6 +345,7 @@ def main():
     print("clip", gen_clip())
     print("schedules", gen_schedules())
     print("layers", gen_layers())
+    print("seq_labeling", gen_seq_labeling())
     for mode in ("RNN", "LSTM"):
         print("e2e", mode, gen_e2e(mode))
 
