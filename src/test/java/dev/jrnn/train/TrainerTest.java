@@ -8,6 +8,7 @@ import dev.jrnn.io.SafetensorsFile;
 import dev.jrnn.nn.SequenceClassifier;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.optim.CosineAnnealingLR;
+import dev.jrnn.optim.ReduceLROnPlateau;
 import dev.jrnn.optim.SGD;
 import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.Tensor;
@@ -219,6 +220,28 @@ class TrainerTest {
         try (var s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactly("c.safetensors");  // no temporary left
         }
+    }
+
+    @Test
+    void reduceLROnPlateauIsSteppedWithTheEvaluationLoss() throws IOException {
+        KillableRun base = new KillableRun(3, TrainerConfig.of(5, 40), 0);
+        ReduceLROnPlateau plateau = new ReduceLROnPlateau(base.opt, ReduceLROnPlateau.Mode.MIN, 0.5, 1, 1e-4,
+                ReduceLROnPlateau.ThresholdMode.REL, 0, 0, 1e-8);
+        Trainer trainer = new Trainer(base.model, base.opt, plateau, TrainerConfig.of(5, 40));
+        List<Double> lrs = new ArrayList<>();
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onEpochEnd(EpochEnd e) {
+                lrs.add(e.lr());
+            }
+        });
+        trainer.fit(N, idx -> {
+            base.model.forward(batch(idx)).backward(Tensor.zeros(idx.length, 2));
+            return 1.0;
+        }, () -> 1.0);                                  // never improves after epoch 1
+        assertThat(lrs).containsExactly(0.02, 0.02, 0.01, 0.01, 0.005);
+        assertThatThrownBy(() -> new Trainer(base.model, new SGD(base.model.parameters(), 0.1), plateau,
+                TrainerConfig.of(1, 1))).hasMessageContaining("another optimizer");
     }
 
     @Test
