@@ -6,6 +6,7 @@ import dev.jrnn.optim.LRScheduler;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.optim.ReduceLROnPlateau;
 import dev.jrnn.optim.Scheduler;
+import dev.jrnn.optim.SequentialLR;
 import dev.jrnn.tensor.Generator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -215,6 +216,8 @@ public final class Trainer {
                 badEpochs++;
             }
             if (scheduler instanceof LRScheduler s) {
+                s.step();
+            } else if (scheduler instanceof SequentialLR s) {
                 s.step();
             } else if (scheduler instanceof ReduceLROnPlateau p) {
                 p.step(evaluator != null ? evalLoss : trainLoss);
