@@ -26,7 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * runs forward, the loss and backward (gradients accumulate into the parameters) and returns the loss.
  * The trainer does everything around it, per batch: {@code zeroGrad}, the step, clipping (the total
  * norm is reported either way), {@code optimizer.step()}; per epoch: evaluation in eval mode, the
- * scheduler ({@link LRScheduler#step()}, or {@link ReduceLROnPlateau#step(double)} with the evaluation
+ * scheduler ({@link LRScheduler#step()}, {@link SequentialLR#step()}, or {@link ReduceLROnPlateau#step(double)} with the evaluation
  * loss, else the training loss), early stopping, the checkpoint, the listeners.
  *
  * <pre>{@code
