@@ -26,8 +26,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * runs forward, the loss and backward (gradients accumulate into the parameters) and returns the loss.
  * The trainer does everything around it, per batch: {@code zeroGrad}, the step, clipping (the total
  * norm is reported either way), {@code optimizer.step()}; per epoch: evaluation in eval mode, the
- * scheduler ({@link LRScheduler#step()}, {@link SequentialLR#step()}, or {@link ReduceLROnPlateau#step(double)} with the evaluation
- * loss, else the training loss), early stopping, the checkpoint, the listeners.
+ * scheduler ({@link LRScheduler#step()}, {@link SequentialLR#step()}, or
+ * {@link ReduceLROnPlateau#step(double)} with the evaluation loss, else the training loss), early
+ * stopping, the checkpoint, the listeners.
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(model, new Adam(model.parameters(), 1e-3), null,
