@@ -17,4 +17,5 @@ module dev.jrnn {
     exports dev.jrnn.optim;
     exports dev.jrnn.loss;
     exports dev.jrnn.train;
+    exports dev.jrnn.interop;
 }

@@ -2,7 +2,7 @@ package dev.jrnn.nn;
 
 /**
  * What a training-mode forward of an {@link RNNBase} keeps for backprop-through-time: PyTorch's saved
- * tensors of one graph, owned by the {@link RNNOutput} it belongs to.
+ * tensors of one graph, owned by the {@link RNNOutput} (or {@link LSTMOutput}) it belongs to.
  *
  * <p>Nothing is copied to build it: the arrays are the ones the forward computed anyway. Without
  * dropout, layer {@code k+1}'s input <em>is</em> layer {@code k}'s output array. The weights are the
@@ -27,6 +27,13 @@ final class ForwardRecord {
     boolean[][] keep;        // [layer] (L, N, D·H) dropout keep mask of layer k's output, or null
     float[][] weightIh;      // [layer·D + dir] (G, in_k) as used by the forward
     float[][] weightHh;      // [layer·D + dir] (G, H) as used by the forward
+    // LSTM and GRU only (filled by GatedLayers):
+    float[] c0;              // LSTM (D·num_layers, N, H), or null when c_0 was omitted (zeros)
+    float[][] gates;         // [layer·D + dir] (L, N, G) activated gates: LSTM i, f, g, o; GRU r, z, n
+    float[][] cells;         // [layer·D + dir] (L, N, H) LSTM cell states c_t
+    float[][] hTilde;        // [layer·D + dir] (L, N, H) projected LSTM: o ⊙ tanh(c_t) before W_hr
+    float[][] ghn;           // [layer·D + dir] (L, N, H) GRU: W_hn·h_{t−1} + b_hn
+    float[][] weightHr;      // [layer·D + dir] (P, H) projected LSTM, as used by the forward
     private boolean released;
 
     ForwardRecord(RNNBase module, int seqLen, int batch, boolean unbatched, boolean batchFirst, float[] h0) {
@@ -43,6 +50,11 @@ final class ForwardRecord {
         this.keep = new boolean[layers][];
         this.weightIh = new float[groups][];
         this.weightHh = new float[groups][];
+        this.gates = new float[groups][];
+        this.cells = new float[groups][];
+        this.hTilde = new float[groups][];
+        this.ghn = new float[groups][];
+        this.weightHr = new float[groups][];
     }
 
     boolean released() {
@@ -58,5 +70,11 @@ final class ForwardRecord {
         keep = null;
         weightIh = null;
         weightHh = null;
+        c0 = null;
+        gates = null;
+        cells = null;
+        hTilde = null;
+        ghn = null;
+        weightHr = null;
     }
 }

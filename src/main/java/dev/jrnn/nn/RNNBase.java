@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The multi-layer, optionally bidirectional recurrence shared by {@link RNN} (and, in later
- * releases, {@code LSTM} and {@code GRU}): PyTorch's {@code torch.nn.RNNBase}.
+ * The multi-layer, optionally bidirectional recurrence shared by {@link RNN}, {@link LSTM} and
+ * {@link GRU}: PyTorch's {@code torch.nn.RNNBase}. The layer stacking, directions and dropout live
+ * here; the LSTM and GRU gate math lives in {@link GatedLayers}.
  *
  * <p>For each layer {@code k} and direction {@code d} it holds, in this registration order,
  * {@code weight_ih_l{k}[_reverse]} {@code (G, in_k)}, {@code weight_hh_l{k}[_reverse]} {@code (G, H_out)},
@@ -24,19 +25,22 @@ import java.util.Objects;
  * <p>Thread safety: not safe for concurrent use while training or loading. In evaluation mode a
  * forward pass only reads the parameters.
  */
-public abstract sealed class RNNBase extends Module permits RNN {
+public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
     private static final System.Logger LOG = System.getLogger("dev.jrnn.nn");
 
     final RNNConfig config;
     // One entry per (layer, direction) at index layer * D + direction; bias/hr entries null when absent.
-    private final Parameter[] weightIh;  // (G, in_k)
-    private final Parameter[] weightHh;  // (G, H_out)
-    private final Parameter[] biasIh;    // (G)
-    private final Parameter[] biasHh;    // (G)
+    final Parameter[] weightIh;  // (G, in_k)
+    final Parameter[] weightHh;  // (G, H_out)
+    final Parameter[] biasIh;    // (G)
+    final Parameter[] biasHh;    // (G)
+    final Parameter[] weightHr;  // (P, H), projected LSTM only
     private final Generator dropoutGenerator;
     /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
     BackwardWorkspace workspace;
+    /** The same for LSTM and GRU ({@link GatedLayers#backward}). */
+    GatedLayers.Workspace gatedWorkspace;
 
     RNNBase(RNNConfig config, Generator generator) {
         this.config = Objects.requireNonNull(config, "config");
@@ -46,14 +50,12 @@ public abstract sealed class RNNBase extends Module permits RNN {
                     + " dropout expects num_layers greater than 1, but got dropout=" + config.dropout()
                     + " and num_layers=" + config.numLayers());
         }
-        if (config.projSize() > 0) {
-            throw new UnsupportedOperationException("proj_size is not supported yet");
-        }
         int groups = config.numLayers() * config.numDirections();
         weightIh = new Parameter[groups];
         weightHh = new Parameter[groups];
         biasIh = new Parameter[groups];
         biasHh = new Parameter[groups];
+        weightHr = new Parameter[groups];
         float bound = (float) (1.0 / Math.sqrt(config.hiddenSize()));
         for (ParamSpec spec : parameterSpecs(config)) {
             Tensor value = Tensor.uniform(generator, -bound, bound, spec.shape());
@@ -64,6 +66,7 @@ public abstract sealed class RNNBase extends Module permits RNN {
                 case "weight_hh": weightHh[g] = p; break;
                 case "bias_ih": biasIh[g] = p; break;
                 case "bias_hh": biasHh[g] = p; break;
+                case "weight_hr": weightHr[g] = p; break;
                 default: throw new AssertionError(spec.kind);
             }
         }
@@ -106,6 +109,9 @@ public abstract sealed class RNNBase extends Module permits RNN {
                 if (c.bias()) {
                     specs.add(new ParamSpec("bias_ih", sfx, layer, dir, g));
                     specs.add(new ParamSpec("bias_hh", sfx, layer, dir, g));
+                }
+                if (c.projSize() > 0) {
+                    specs.add(new ParamSpec("weight_hr", sfx, layer, dir, c.projSize(), c.hiddenSize()));
                 }
             }
         }
@@ -230,19 +236,35 @@ public abstract sealed class RNNBase extends Module permits RNN {
      * @return the top layer's output {@code (L, N, D·H)} row-major
      */
     final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] hN, ForwardRecord record) {
+        return runLayers(x, seqLen, batch, h0, null, hN, null, record);
+    }
+
+    /**
+     * {@link #runLayers(float[], int, int, float[], float[], ForwardRecord)} with the LSTM cell state:
+     * {@code c0} {@code (D·num_layers, N, H)} or null for zeros (not modified), {@code cN} receives the
+     * final cell states (modified; null for RNN and GRU). States {@code h} are {@code H_out} wide.
+     */
+    final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] c0, float[] hN, float[] cN,
+                            ForwardRecord record) {
         int dirs = config.numDirections();
         int hidden = config.hiddenSize();
         int g = config.gateSize();
-        int dh = dirs * hidden;
+        int dh = dirs * config.outputHiddenSize();
         boolean dropping = isTraining() && config.dropout() > 0;
         float[] layerIn = x;
-        float[] gates = new float[seqLen * batch * g];             // (L, N, G) workspace
+        // (L, N, G) workspace; LSTM/GRU training forwards keep a fresh one per layer-direction instead
+        float[] gates = record != null && !config.mode().isPlainRnn() ? null : new float[seqLen * batch * g];
         float[] zeros = h0 == null ? new float[batch * hidden] : null;  // (N, H)
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inSize = config.layerInputSize(layer);
             float[] out = new float[seqLen * batch * dh];            // (L, N, D·H)
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;
+                if (!config.mode().isPlainRnn()) {   // LSTM, GRU
+                    GatedLayers.forwardDirection(this, layer, dir, layerIn, seqLen, batch, h0, c0, out, hN, cN,
+                            gates, record);
+                    continue;
+                }
                 float[] wih = weightIh[grp].data().toArray();       // (G, in)
                 float[] whhRows = weightHh[grp].data().toArray();   // (G, H)
                 PackedB whh = Kernels.packTransposed(whhRows, g, hidden);  // W_hhᵀ (H, G) packed
@@ -323,7 +345,7 @@ public abstract sealed class RNNBase extends Module permits RNN {
      * @param dst modified; may be {@code src} (in place)
      * @param keep null, or receives which elements were kept; modified
      */
-    private void applyDropout(float[] src, float[] dst, boolean[] keep) {
+    void applyDropout(float[] src, float[] dst, boolean[] keep) {
         float p = (float) config.dropout();
         if (p >= 1f) {
             Arrays.fill(dst, 0f);
@@ -340,7 +362,7 @@ public abstract sealed class RNNBase extends Module permits RNN {
     }
 
     /** {@return 1/(1−p), the factor applied to kept elements (unused when p = 1)} */
-    private float dropoutScale() {
+    float dropoutScale() {
         return (float) (1.0 / (1.0 - config.dropout()));
     }
 
@@ -360,6 +382,10 @@ public abstract sealed class RNNBase extends Module permits RNN {
      * through the dropout mask, is layer {@code k−1}'s output gradient.
      */
     final RNNGradients backward(ForwardRecord r, Tensor gradOutput, Tensor gradHn, Tensor output, Tensor hN) {
+        if (!config.mode().isPlainRnn()) {   // GRU (LSTM calls GatedLayers.backward with its cell state)
+            Tensor[] g = GatedLayers.backward(this, r, gradOutput, gradHn, null, output, hN, null);
+            return new RNNGradients(g[0], g[1]);
+        }
         if (r.released()) {
             throw new IllegalStateException("backward was already called for this forward and its saved activations"
                     + " are freed (PyTorch: \"Trying to backward through the graph a second time\"); run a new"

@@ -4,9 +4,9 @@ import dev.jrnn.tensor.Tensor;
 import java.util.Objects;
 
 /**
- * What an {@link RNN} forward returns: PyTorch's {@code (output, h_n)}, plus typed accessors so that
- * nobody has to index {@code h_n} by hand, and — for a forward run in training mode — the handle to
- * backprop-through-time: {@link #backward(Tensor, Tensor)}.
+ * What an {@link RNN} or {@link GRU} forward returns: PyTorch's {@code (output, h_n)}, plus typed
+ * accessors so that nobody has to index {@code h_n} by hand, and — for a forward run in training
+ * mode — the handle to backprop-through-time: {@link #backward(Tensor, Tensor)}.
  *
  * <p>A training-mode forward ({@link Module#isTraining()}) keeps the activations backward needs inside
  * this object (PyTorch's autograd graph of the call); an evaluation-mode forward keeps none. The

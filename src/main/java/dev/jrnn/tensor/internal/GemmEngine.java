@@ -21,6 +21,7 @@ import java.util.Arrays;
  *   <li>{@code beta == 0}: C is overwritten and never read (NaN in C does not propagate).
  *       {@code K == 0}: {@code C = beta * C}.</li>
  *   <li>C must not overlap A or B (not checked here; the {@code Tensor} facade checks).</li>
+ *   <li>An empty operand (a zero dimension) may be passed as {@code null}.</li>
  * </ul>
  *
  * <h2>Bits</h2>
@@ -33,6 +34,17 @@ import java.util.Arrays;
  * order never depends on threads), {@link #MC} rows; A and B blocks are packed into micro-panels and
  * an {@link #MR} x {@link #NR} register-tiled micro-kernel runs on them. Threads split the output
  * tiles only.
+ *
+ * <h2>Example: one RNN time step</h2>
+ * <pre>{@code
+ * // once per weight update: W_hh (H, H) torch layout, packed as op(B) = W_hhᵀ, shape (H, H)
+ * PackedB whh = PackedB.pack(true, H, H, wHh, 0, H);     // or whh.repack(true, wHh, 0, H)
+ * // every step: gates (N, H) += h_{t-1} (N, H) · W_hhᵀ, accumulating onto the input projection
+ * GemmEngine.sgemm(false, N, 1f, h, hOff, H, whh, 1f, gates, gOff, H);
+ * }</pre>
+ *
+ * <p>Memory: each thread that calls (or works for) the engine keeps a workspace of
+ * {@code (MC·KC + KC·NC + MR·NR)} floats ≈ 1.2 MiB, allocated on its first call.
  *
  * <p>Thread-safe: concurrent calls are fine (they must not write overlapping C).
  */
@@ -177,11 +189,14 @@ public final class GemmEngine {
 
     /** Checks that a {@code (rows, cols)} matrix (stored transposed when {@code trans}) fits its array. */
     static void checkMatrix(String name, boolean trans, int rows, int cols, float[] x, int off, int ld) {
-        if (x == null) {
-            throw new NullPointerException(name);
-        }
         int storedRows = trans ? cols : rows;
         int storedCols = trans ? rows : cols;
+        if (x == null) {
+            if (storedRows == 0 || storedCols == 0) {
+                return; // an empty matrix is never read; BLAS accepts a null pointer for it
+            }
+            throw new NullPointerException(name);
+        }
         if (ld < Math.max(1, storedCols)) {
             throw new IllegalArgumentException("sgemm: ld" + name + " must be >= max(1, " + storedCols + "), got " + ld);
         }
@@ -230,6 +245,11 @@ public final class GemmEngine {
                     } else {
                         packA(j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
                     }
+                    if (!j.vector) {
+                        ScalarGemmKernel.block(mc, nc, kc, apack, bp, bBase, j.c, j.cOff + ic * j.ldc + jc, j.ldc,
+                                j.alpha, j.beta, first, ws.accRows, ws.brow);
+                        continue;
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bo = bBase + (jr / NR) * kc * NR;
@@ -238,13 +258,8 @@ public final class GemmEngine {
                             int mr = Math.min(MR, mc - ir);
                             int ao = (ir / MR) * kc * MR;
                             int co = cCol + (ic + ir) * j.ldc;
-                            if (j.vector) {
-                                VectorGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
-                                        j.alpha, j.beta, first, tmp);
-                            } else {
-                                ScalarGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
-                                        j.alpha, j.beta, first, tmp);
-                            }
+                            VectorGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
+                                    j.alpha, j.beta, first, tmp);
                         }
                     }
                 }
@@ -327,6 +342,8 @@ public final class GemmEngine {
         final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
         final float[] tmp = new float[MR * NR]; // (MR, NR)
         final int[] idx = new int[16];          // gather offsets for VectorPacking
+        final float[][] accRows = new float[MR][ScalarGemmKernel.CHUNK]; // (MR, CHUNK) scalar accumulators
+        final float[] brow = new float[ScalarGemmKernel.CHUNK];          // (CHUNK) one row of packed B
     }
 
     /** The arguments of one call, reused per calling thread; parts split the output tiles. */

@@ -1,6 +1,8 @@
 package dev.jrnn.tensor.internal;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,6 +16,36 @@ final class VectorPacking {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     private static final int L = 16;
+
+    // Transpose stages b = 8, 4, 2, 1: lanes with bit b set, and the shuffles moving lanes by -b / +b.
+    private static final VectorMask<Float> M8 = mask(8);
+    private static final VectorMask<Float> M4 = mask(4);
+    private static final VectorMask<Float> M2 = mask(2);
+    private static final VectorMask<Float> M1 = mask(1);
+    private static final VectorShuffle<Float> UP8 = shift(-8);   // lane l takes lane l - 8
+    private static final VectorShuffle<Float> UP4 = shift(-4);
+    private static final VectorShuffle<Float> UP2 = shift(-2);
+    private static final VectorShuffle<Float> UP1 = shift(-1);
+    private static final VectorShuffle<Float> DOWN8 = shift(8);  // lane l takes lane l + 8
+    private static final VectorShuffle<Float> DOWN4 = shift(4);
+    private static final VectorShuffle<Float> DOWN2 = shift(2);
+    private static final VectorShuffle<Float> DOWN1 = shift(1);
+
+    private static VectorMask<Float> mask(int b) {
+        boolean[] bits = new boolean[L];
+        for (int l = 0; l < L; l++) {
+            bits[l] = (l & b) != 0;
+        }
+        return VectorMask.fromArray(S, bits, 0);
+    }
+
+    private static VectorShuffle<Float> shift(int by) {
+        int[] idx = new int[L];
+        for (int l = 0; l < L; l++) {
+            idx[l] = Math.floorMod(l + by, L);
+        }
+        return VectorShuffle.fromArray(S, idx, 0);
+    }
 
     private VectorPacking() {
     }
@@ -37,12 +69,154 @@ final class VectorPacking {
                 continue;
             }
             int s = bOff + (jc + jp) * ldb + pc;
-            for (int kk = 0; kk < kc; kk++, d += nrFull) {
+            int kk = 0;
+            for (; kk + L <= kc; kk += L) {
                 for (int v = 0; v < nrFull; v += L) {
-                    FloatVector.fromArray(S, b, s + v * ldb + kk, idx, 0).intoArray(dst, d + v);
+                    transpose16(b, s + v * ldb + kk, ldb, dst, d + kk * nrFull + v, nrFull);
+                }
+            }
+            for (; kk < kc; kk++) {
+                for (int v = 0; v < nrFull; v += L) {
+                    FloatVector.fromArray(S, b, s + v * ldb + kk, idx, 0).intoArray(dst, d + kk * nrFull + v);
                 }
             }
         }
+    }
+
+    /**
+     * Transposes the 16 x 16 block {@code src[so + r * ls + q]} into {@code dst[dOff + q * ld + r]}
+     * in registers: four stages that swap the off-diagonal b x b sub-blocks, b = 8, 4, 2, 1.
+     */
+    private static void transpose16(float[] src, int so, int ls, float[] dst, int dOff, int ld) {
+        FloatVector v0 = FloatVector.fromArray(S, src, so);
+        FloatVector v1 = FloatVector.fromArray(S, src, so + ls);
+        FloatVector v2 = FloatVector.fromArray(S, src, so + 2 * ls);
+        FloatVector v3 = FloatVector.fromArray(S, src, so + 3 * ls);
+        FloatVector v4 = FloatVector.fromArray(S, src, so + 4 * ls);
+        FloatVector v5 = FloatVector.fromArray(S, src, so + 5 * ls);
+        FloatVector v6 = FloatVector.fromArray(S, src, so + 6 * ls);
+        FloatVector v7 = FloatVector.fromArray(S, src, so + 7 * ls);
+        FloatVector v8 = FloatVector.fromArray(S, src, so + 8 * ls);
+        FloatVector v9 = FloatVector.fromArray(S, src, so + 9 * ls);
+        FloatVector v10 = FloatVector.fromArray(S, src, so + 10 * ls);
+        FloatVector v11 = FloatVector.fromArray(S, src, so + 11 * ls);
+        FloatVector v12 = FloatVector.fromArray(S, src, so + 12 * ls);
+        FloatVector v13 = FloatVector.fromArray(S, src, so + 13 * ls);
+        FloatVector v14 = FloatVector.fromArray(S, src, so + 14 * ls);
+        FloatVector v15 = FloatVector.fromArray(S, src, so + 15 * ls);
+        FloatVector t;
+        t = v0.blend(v8.rearrange(UP8), M8);
+        v8 = v0.rearrange(DOWN8).blend(v8, M8);
+        v0 = t;
+        t = v1.blend(v9.rearrange(UP8), M8);
+        v9 = v1.rearrange(DOWN8).blend(v9, M8);
+        v1 = t;
+        t = v2.blend(v10.rearrange(UP8), M8);
+        v10 = v2.rearrange(DOWN8).blend(v10, M8);
+        v2 = t;
+        t = v3.blend(v11.rearrange(UP8), M8);
+        v11 = v3.rearrange(DOWN8).blend(v11, M8);
+        v3 = t;
+        t = v4.blend(v12.rearrange(UP8), M8);
+        v12 = v4.rearrange(DOWN8).blend(v12, M8);
+        v4 = t;
+        t = v5.blend(v13.rearrange(UP8), M8);
+        v13 = v5.rearrange(DOWN8).blend(v13, M8);
+        v5 = t;
+        t = v6.blend(v14.rearrange(UP8), M8);
+        v14 = v6.rearrange(DOWN8).blend(v14, M8);
+        v6 = t;
+        t = v7.blend(v15.rearrange(UP8), M8);
+        v15 = v7.rearrange(DOWN8).blend(v15, M8);
+        v7 = t;
+        t = v0.blend(v4.rearrange(UP4), M4);
+        v4 = v0.rearrange(DOWN4).blend(v4, M4);
+        v0 = t;
+        t = v1.blend(v5.rearrange(UP4), M4);
+        v5 = v1.rearrange(DOWN4).blend(v5, M4);
+        v1 = t;
+        t = v2.blend(v6.rearrange(UP4), M4);
+        v6 = v2.rearrange(DOWN4).blend(v6, M4);
+        v2 = t;
+        t = v3.blend(v7.rearrange(UP4), M4);
+        v7 = v3.rearrange(DOWN4).blend(v7, M4);
+        v3 = t;
+        t = v8.blend(v12.rearrange(UP4), M4);
+        v12 = v8.rearrange(DOWN4).blend(v12, M4);
+        v8 = t;
+        t = v9.blend(v13.rearrange(UP4), M4);
+        v13 = v9.rearrange(DOWN4).blend(v13, M4);
+        v9 = t;
+        t = v10.blend(v14.rearrange(UP4), M4);
+        v14 = v10.rearrange(DOWN4).blend(v14, M4);
+        v10 = t;
+        t = v11.blend(v15.rearrange(UP4), M4);
+        v15 = v11.rearrange(DOWN4).blend(v15, M4);
+        v11 = t;
+        t = v0.blend(v2.rearrange(UP2), M2);
+        v2 = v0.rearrange(DOWN2).blend(v2, M2);
+        v0 = t;
+        t = v1.blend(v3.rearrange(UP2), M2);
+        v3 = v1.rearrange(DOWN2).blend(v3, M2);
+        v1 = t;
+        t = v4.blend(v6.rearrange(UP2), M2);
+        v6 = v4.rearrange(DOWN2).blend(v6, M2);
+        v4 = t;
+        t = v5.blend(v7.rearrange(UP2), M2);
+        v7 = v5.rearrange(DOWN2).blend(v7, M2);
+        v5 = t;
+        t = v8.blend(v10.rearrange(UP2), M2);
+        v10 = v8.rearrange(DOWN2).blend(v10, M2);
+        v8 = t;
+        t = v9.blend(v11.rearrange(UP2), M2);
+        v11 = v9.rearrange(DOWN2).blend(v11, M2);
+        v9 = t;
+        t = v12.blend(v14.rearrange(UP2), M2);
+        v14 = v12.rearrange(DOWN2).blend(v14, M2);
+        v12 = t;
+        t = v13.blend(v15.rearrange(UP2), M2);
+        v15 = v13.rearrange(DOWN2).blend(v15, M2);
+        v13 = t;
+        t = v0.blend(v1.rearrange(UP1), M1);
+        v1 = v0.rearrange(DOWN1).blend(v1, M1);
+        v0 = t;
+        t = v2.blend(v3.rearrange(UP1), M1);
+        v3 = v2.rearrange(DOWN1).blend(v3, M1);
+        v2 = t;
+        t = v4.blend(v5.rearrange(UP1), M1);
+        v5 = v4.rearrange(DOWN1).blend(v5, M1);
+        v4 = t;
+        t = v6.blend(v7.rearrange(UP1), M1);
+        v7 = v6.rearrange(DOWN1).blend(v7, M1);
+        v6 = t;
+        t = v8.blend(v9.rearrange(UP1), M1);
+        v9 = v8.rearrange(DOWN1).blend(v9, M1);
+        v8 = t;
+        t = v10.blend(v11.rearrange(UP1), M1);
+        v11 = v10.rearrange(DOWN1).blend(v11, M1);
+        v10 = t;
+        t = v12.blend(v13.rearrange(UP1), M1);
+        v13 = v12.rearrange(DOWN1).blend(v13, M1);
+        v12 = t;
+        t = v14.blend(v15.rearrange(UP1), M1);
+        v15 = v14.rearrange(DOWN1).blend(v15, M1);
+        v14 = t;
+        v0.intoArray(dst, dOff + 0 * ld);
+        v1.intoArray(dst, dOff + 1 * ld);
+        v2.intoArray(dst, dOff + 2 * ld);
+        v3.intoArray(dst, dOff + 3 * ld);
+        v4.intoArray(dst, dOff + 4 * ld);
+        v5.intoArray(dst, dOff + 5 * ld);
+        v6.intoArray(dst, dOff + 6 * ld);
+        v7.intoArray(dst, dOff + 7 * ld);
+        v8.intoArray(dst, dOff + 8 * ld);
+        v9.intoArray(dst, dOff + 9 * ld);
+        v10.intoArray(dst, dOff + 10 * ld);
+        v11.intoArray(dst, dOff + 11 * ld);
+        v12.intoArray(dst, dOff + 12 * ld);
+        v13.intoArray(dst, dOff + 13 * ld);
+        v14.intoArray(dst, dOff + 14 * ld);
+        v15.intoArray(dst, dOff + 15 * ld);
     }
 
     /**

@@ -3,10 +3,14 @@ package dev.jrnn.tensor.internal;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The process-wide pool of compute workers used to split large GEMMs across cores.
+ *
+ * <p>Parts are claimed from a shared counter by the caller and the workers alike, so a worker that
+ * is slow to wake (a busy machine) only means the caller runs more parts itself.
  *
  * <p>A hand-off costs a volatile write (plus an {@code unpark} when the worker had gone to sleep):
  * workers spin on {@link Thread#onSpinWait()} for up to {@value #SPIN_NANOS} ns after their last
@@ -38,10 +42,14 @@ public final class WorkerPool {
     private static volatile int parallelism = defaultParallelism();
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
-    private static final AtomicInteger PENDING = new AtomicInteger();
+    /** {@code (generation << 32) | next unclaimed part} of the current parallel region. */
+    private static final AtomicLong TICKET = new AtomicLong();
+    /** Parts of the current region that have finished. */
+    private static final AtomicInteger DONE = new AtomicInteger();
     private static final Object GROW_LOCK = new Object();
     private static volatile Worker[] workers = new Worker[0];
     private static volatile Task task;
+    private static volatile int parts;
     private static volatile Throwable failure;
 
     private WorkerPool() {
@@ -82,20 +90,27 @@ public final class WorkerPool {
         try {
             Worker[] ws = ensureWorkers(parts - 1);
             WorkerPool.task = task;
+            WorkerPool.parts = parts;
             failure = null;
-            PENDING.set(parts - 1);
+            DONE.set(0);
+            long gen = (TICKET.get() >>> 32) + 1;
+            TICKET.set(gen << 32); // publish: workers wake up and claim parts
             for (int w = 0; w < parts - 1; w++) {
-                ws[w].start(w + 1);
+                if (ws[w].parked) {
+                    LockSupport.unpark(ws[w]);
+                }
             }
-            Throwable mine = null;
-            try {
-                task.run(0);
-            } catch (Throwable t) {
-                mine = t;
+            runParts(gen);
+            long spins = 0;
+            while (DONE.get() < parts) {
+                if (++spins < 1_000_000L) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
             }
-            awaitWorkers();
             WorkerPool.task = null;
-            Throwable t = mine != null ? mine : failure;
+            Throwable t = failure;
             failure = null;
             if (t instanceof RuntimeException) {
                 throw (RuntimeException) t;
@@ -111,13 +126,29 @@ public final class WorkerPool {
         }
     }
 
-    private static void awaitWorkers() {
-        long spins = 0;
-        while (PENDING.get() > 0) {
-            if (++spins < 1_000_000L) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
+    /**
+     * Claims and runs parts of region {@code gen} until none is left. Parts are claimed, not
+     * assigned, so a worker that the OS has not scheduled yet never delays the caller: whoever is
+     * running takes its part. Which thread runs a part never changes the result.
+     */
+    private static void runParts(long gen) {
+        while (true) {
+            long s = TICKET.get();
+            int p = (int) s;
+            if ((s >>> 32) != gen || p >= parts) {
+                return;
+            }
+            if (!TICKET.compareAndSet(s, s + 1)) {
+                continue;
+            }
+            try {
+                task.run(p); // read after the claim: the region cannot have ended while p was unclaimed
+            } catch (Throwable t) {
+                if (failure == null) {
+                    failure = t;
+                }
+            } finally {
+                DONE.incrementAndGet();
             }
         }
     }
@@ -158,52 +189,35 @@ public final class WorkerPool {
         throw new IllegalArgumentException("-D" + THREADS_PROPERTY + " must be an integer >= 1, got '" + p + "'");
     }
 
-    /** A daemon worker: spins, then parks, waiting for its next part. */
+    /** A daemon worker: spins, then parks, waiting for the next region. */
     private static final class Worker extends Thread {
-        private volatile long signal;   // bumped by the caller for each new part
         private volatile boolean parked;
-        private int part;               // written before signal, read after it
 
         Worker(int index) {
             super("jrnn-gemm-" + index);
             setDaemon(true);
         }
 
-        void start(int part) {
-            this.part = part;
-            signal++; // only the pool owner (holding BUSY) writes it
-            if (parked) {
-                LockSupport.unpark(this);
-            }
-        }
-
         @Override
         public void run() {
-            long seen = 0;
+            long seen = TICKET.get() >>> 32;
             while (true) {
                 long begin = System.nanoTime();
                 int spins = 0;
-                while (signal == seen) {
+                long gen;
+                while ((gen = TICKET.get() >>> 32) == seen) {
                     if ((++spins & 0xff) != 0 || System.nanoTime() - begin < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {
                         parked = true;
-                        if (signal == seen) {
+                        if (TICKET.get() >>> 32 == seen) {
                             LockSupport.park(this);
                         }
                         parked = false;
                     }
                 }
-                seen = signal;
-                try {
-                    task.run(part);
-                } catch (Throwable t) {
-                    if (failure == null) {
-                        failure = t;
-                    }
-                } finally {
-                    PENDING.decrementAndGet();
-                }
+                seen = gen;
+                runParts(gen);
             }
         }
     }

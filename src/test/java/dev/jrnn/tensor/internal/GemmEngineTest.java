@@ -25,7 +25,7 @@ class GemmEngineTest {
 
     private static List<GemmEngine.Kernel> kernels() {
         List<GemmEngine.Kernel> ks = new ArrayList<>(List.of(GemmEngine.Kernel.SCALAR));
-        if (Simd.vectorEnabled()) {
+        if (GemmEngine.vectorKernel()) { // Simd.vectorEnabled() and 16-float vectors
             ks.add(GemmEngine.Kernel.VECTOR);
         }
         return ks;
@@ -106,6 +106,33 @@ class GemmEngineTest {
     }
 
     @Test
+    void microTileReferenceFormGivesTheSameBitsAsTheBlockedKernels() {
+        SplittableRandom rng = TestSupport.rng(7);
+        int m = 30;
+        int n = 70;
+        int k = 300;
+        Problem p = new Problem(rng, false, true, m, n, k, false);
+        float[] expected = p.run(GemmEngine.Kernel.SCALAR, 1, 0.5f, 2f, null);
+        float[] c = p.c0.clone();
+        float[] ap = new float[GemmEngine.MC * GemmEngine.KC];
+        float[] bp = new float[GemmEngine.KC * GemmEngine.NC];
+        float[] tmp = new float[GemmEngine.MR * GemmEngine.NR];
+        for (int pc = 0; pc < k; pc += GemmEngine.KC) {
+            int kc = Math.min(GemmEngine.KC, k - pc);
+            GemmEngine.packA(false, p.a, p.aOff, p.lda, 0, m, pc, kc, ap);
+            GemmEngine.packB(true, p.b, p.bOff, p.ldb, pc, kc, 0, n, bp, 0);
+            for (int jr = 0; jr < n; jr += GemmEngine.NR) {
+                for (int ir = 0; ir < m; ir += GemmEngine.MR) {
+                    ScalarGemmKernel.tile(Math.min(GemmEngine.MR, m - ir), Math.min(GemmEngine.NR, n - jr), kc,
+                            ap, (ir / GemmEngine.MR) * kc * GemmEngine.MR, bp, (jr / GemmEngine.NR) * kc * GemmEngine.NR,
+                            c, p.cOff + ir * p.ldc + jr, p.ldc, 0.5f, 2f, pc == 0, tmp);
+                }
+            }
+        }
+        assertThat(c).isEqualTo(expected);
+    }
+
+    @Test
     void betaZeroOverwritesNaNGarbage() {
         SplittableRandom rng = TestSupport.rng(3);
         for (GemmEngine.Kernel kernel : kernels()) {
@@ -138,6 +165,11 @@ class GemmEngineTest {
         float[] c2 = {1f, 1f, 1f, 1f};
         GemmEngine.sgemm(false, 1, 1f, new float[0], 0, 1, empty, 3f, c2, 0, 4);
         assertThat(c2).containsExactly(3f, 3f, 3f, 3f);
+        float[] c3 = {1f, 2f};
+        GemmEngine.sgemm(false, true, 1, 2, 0, 1f, null, 0, 1, null, 0, 1, 0.5f, c3, 0, 2); // empty A, B: null ok
+        assertThat(c3).containsExactly(0.5f, 1f);
+        assertThatThrownBy(() -> GemmEngine.sgemm(false, false, 1, 1, 1, 1f, null, 0, 1, new float[1], 0, 1, 0f,
+                new float[1], 0, 1)).isInstanceOf(NullPointerException.class).hasMessage("a");
     }
 
     @Test
@@ -214,6 +246,46 @@ class GemmEngineTest {
 
     private static GemmEngine.Kernel Kernel() {
         return GemmEngine.Kernel.DEFAULT;
+    }
+
+    /** {@return bytes allocated so far by the current thread, or -1 when the JVM cannot tell} */
+    private static long allocatedBytes() {
+        try { // reflection: the test module does not read java.management at compile time
+            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                    .invoke(null);
+            Class<?> sun = Class.forName("com.sun.management.ThreadMXBean");
+            if (!sun.isInstance(bean)) {
+                return -1;
+            }
+            return (long) sun.getMethod("getThreadAllocatedBytes", long.class)
+                    .invoke(bean, Thread.currentThread().getId());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    @Test
+    void steadyStateCallsDoNotAllocate() {
+        if (Simd.vectorEnabled() || allocatedBytes() < 0) {
+            return; // the interpreter boxes Vector API values until C2 compiles the kernel
+        }
+        SplittableRandom rng = TestSupport.rng(8);
+        Problem p = new Problem(rng, false, true, 20, 70, 300, false);
+        PackedB packed = PackedB.pack(true, p.k, p.n, p.b, p.bOff, p.ldb);
+        float[] c = p.c0.clone();
+        Runnable call = () -> {
+            GemmEngine.sgemm(false, true, p.m, p.n, p.k, 1f, p.a, p.aOff, p.lda, p.b, p.bOff, p.ldb, 0f, c, p.cOff, p.ldc);
+            GemmEngine.sgemm(false, p.m, 1f, p.a, p.aOff, p.lda, packed, 1f, c, p.cOff, p.ldc);
+        };
+        call.run(); // the first call per thread allocates the workspace
+        long t0 = allocatedBytes();
+        long t1 = allocatedBytes();
+        long overhead = t1 - t0; // of the reflective probe itself
+        for (int i = 0; i < 50; i++) {
+            call.run();
+        }
+        long allocated = allocatedBytes() - t1 - overhead;
+        assertThat(allocated).as("bytes allocated by 100 GEMM calls").isLessThan(256);
     }
 
     @Test

@@ -1,0 +1,400 @@
+package dev.jrnn.nn;
+
+import dev.jrnn.nn.internal.GruStep;
+import dev.jrnn.nn.internal.Kernels;
+import dev.jrnn.nn.internal.LstmStep;
+import dev.jrnn.tensor.Tensor;
+import dev.jrnn.tensor.internal.PackedB;
+import java.util.Arrays;
+
+/**
+ * The LSTM and GRU parts of the {@link RNNBase} engine: one layer-direction forward
+ * ({@link #forwardDirection}) and the whole backprop-through-time ({@link #backward}). Layer stacking,
+ * directions and dropout in the forward stay in {@link RNNBase#runLayers}; the per-row gate math is in
+ * {@link LstmStep} and {@link GruStep}.
+ *
+ * <p>Cost rules (as for the RNN): per layer-direction one GEMM {@code X·W_ihᵀ} over all {@code L·N}
+ * rows; per time step only the recurrence ({@code h·W_hhᵀ} against a {@code W_hh} packed once, the
+ * fused gate math, and for a projected LSTM {@code h̃·W_hrᵀ}); backward batches every weight gradient
+ * and {@code dX} into GEMMs over all rows. Nothing is allocated inside a time loop.
+ */
+final class GatedLayers {
+
+    private GatedLayers() {
+    }
+
+    /**
+     * Runs one layer and direction of an LSTM or GRU.
+     *
+     * @param x the layer input {@code (L, N, in_k)} time-major; not modified
+     * @param h0 {@code (D·num_layers, N, H_out)} or null for zeros; not modified
+     * @param c0 LSTM {@code (D·num_layers, N, H)} or null for zeros; not modified
+     * @param out the layer output {@code (L, N, D·H_out)}; this direction's half is written
+     * @param hN receives this group's final {@code h} {@code (N, H_out)}; modified
+     * @param cN LSTM: receives this group's final {@code c} {@code (N, H)}; modified
+     * @param gatesWs {@code (L, N, G)} workspace used in evaluation mode; modified
+     * @param rec null, or receives the activations backward needs; modified
+     */
+    static void forwardDirection(RNNBase m, int layer, int dir, float[] x, int seqLen, int batch, float[] h0,
+                                 float[] c0, float[] out, float[] hN, float[] cN, float[] gatesWs, ForwardRecord rec) {
+        RNNConfig c = m.config;
+        boolean lstm = c.mode() == Mode.LSTM;
+        int dirs = c.numDirections();
+        int hidden = c.hiddenSize();
+        int hOut = c.outputHiddenSize();
+        int proj = c.projSize();
+        int g = c.gateSize();
+        int dh = dirs * hOut;
+        int rows = seqLen * batch;
+        int in = c.layerInputSize(layer);
+        int grp = layer * dirs + dir;
+        float[] wih = m.weightIh[grp].data().toArray();      // (G, in)
+        float[] whh = m.weightHh[grp].data().toArray();      // (G, H_out)
+        PackedB whhT = Kernels.packTransposed(whh, g, hOut); // W_hhᵀ (H_out, G)
+        float[] gates = rec == null ? gatesWs : new float[rows * g];   // (L, N, G)
+        // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
+        Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
+        float[] bhh = null;
+        if (c.bias()) {
+            float[] bih = m.biasIh[grp].data().toArray();
+            bhh = m.biasHh[grp].data().toArray();
+            float[] b = new float[g];
+            for (int j = 0; j < g; j++) {
+                b[j] = lstm || j < 2 * hidden ? bih[j] + bhh[j] : bih[j];
+            }
+            for (int row = 0; row < rows; row++) {
+                int o = row * g;
+                for (int j = 0; j < g; j++) {
+                    gates[o + j] += b[j];
+                }
+            }
+        }
+        float[] hPrev = h0 == null ? new float[batch * hOut] : h0;
+        int hOff = h0 == null ? 0 : grp * batch * hOut;
+        int ldh = hOut;
+        if (lstm) {
+            // (L, N, H) when recording; in evaluation mode two (N, H) slots used in turn
+            float[] cells = new float[(rec != null ? rows : 2 * batch) * hidden];
+            float[] whr = proj > 0 ? m.weightHr[grp].data().toArray() : null;   // (P, H)
+            PackedB whrT = proj > 0 ? Kernels.packTransposed(whr, proj, hidden) : null;
+            float[] hTilde = proj > 0 ? new float[(rec != null ? rows : batch) * hidden] : null;
+            float[] cPrev = c0;
+            int cPrevOff = grp * batch * hidden;
+            for (int s = 0; s < seqLen; s++) {
+                int t = dir == 0 ? s : seqLen - 1 - s;
+                int gOff = t * batch * g;
+                Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whhT, 1f, gates, gOff, g);
+                int outOff = t * batch * dh + dir * hOut;
+                int cOff = (rec != null ? t : s & 1) * batch * hidden;
+                int htOff = rec != null ? cOff : 0;
+                for (int n = 0; n < batch; n++) {
+                    if (proj == 0) {
+                        LstmStep.forward(gates, gOff + n * g, cPrev, cPrevOff + n * hidden, cells, cOff + n * hidden,
+                                out, outOff + n * dh, hidden);
+                    } else {
+                        LstmStep.forward(gates, gOff + n * g, cPrev, cPrevOff + n * hidden, cells, cOff + n * hidden,
+                                hTilde, htOff + n * hidden, hidden);
+                    }
+                }
+                if (proj > 0) {   // h = h̃·W_hrᵀ
+                    Kernels.sgemmPacked(batch, 1f, hTilde, htOff, hidden, whrT, 0f, out, outOff, dh);
+                }
+                hPrev = out;
+                hOff = outOff;
+                ldh = dh;
+                cPrev = cells;
+                cPrevOff = cOff;
+            }
+            System.arraycopy(cPrev, cPrevOff, cN, grp * batch * hidden, batch * hidden);
+            if (rec != null) {
+                rec.cells[grp] = cells;
+                rec.hTilde[grp] = hTilde;
+                rec.weightHr[grp] = whr;
+            }
+        } else {
+            float[] gh = new float[batch * g];                           // (N, 3H): h·W_hhᵀ of one step
+            float[] ghn = rec != null ? new float[rows * hidden] : null;  // (L, N, H)
+            boolean zeroState = h0 == null;
+            for (int s = 0; s < seqLen; s++) {
+                int t = dir == 0 ? s : seqLen - 1 - s;
+                int gOff = t * batch * g;
+                Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whhT, 0f, gh, 0, g);
+                int outOff = t * batch * dh + dir * hOut;
+                float[] hp = zeroState ? null : hPrev;
+                for (int n = 0; n < batch; n++) {
+                    GruStep.forward(gates, gOff + n * g, gh, n * g, bhh, 2 * hidden, hp, hOff + n * ldh,
+                            out, outOff + n * dh, ghn, (t * batch + n) * hidden, hidden);
+                }
+                hPrev = out;
+                hOff = outOff;
+                ldh = dh;
+                zeroState = false;
+            }
+            if (rec != null) {
+                rec.ghn[grp] = ghn;
+            }
+        }
+        for (int n = 0; n < batch; n++) {
+            System.arraycopy(hPrev, hOff + n * ldh, hN, (grp * batch + n) * hOut, hOut);
+        }
+        if (rec != null) {
+            rec.gates[grp] = gates;
+            rec.weightIh[grp] = wih;
+            rec.weightHh[grp] = whh;
+        }
+    }
+
+    /**
+     * Backprop-through-time of one recorded LSTM or GRU forward: accumulates ({@code +=}) into every
+     * parameter's gradient and returns {@code {∂L/∂input, ∂L/∂h_0, ∂L/∂c_0}} (the last null for GRU).
+     *
+     * <p>Per layer (top down) and direction, walking time backwards, the only per-step work is the
+     * recurrence: the total state gradient {@code dh = dh_rec + dOut_t}; for a projected LSTM
+     * {@code dh̃ = dh·W_hr}; the fused gate backward ({@link LstmStep#backward} /
+     * {@link GruStep#backward}); and {@code dh_{t−1} = dA_t·W_hh} against a packed {@code W_hh}. Then,
+     * batched over all {@code L·N} rows: {@code dW_ih += dAᵀ·X}, {@code dW_hh += dA_hᵀ·H_prev},
+     * {@code db_ih += Σ dA}, {@code db_hh += Σ dA_h}, {@code dW_hr += dHᵀ·H̃} and {@code dX = dA·W_ih}.
+     * For GRU {@code dA_h} differs from {@code dA} on the n block ({@code ⊙ r}); for LSTM they are equal.
+     */
+    static Tensor[] backward(RNNBase m, ForwardRecord r, Tensor gradOutput, Tensor gradHn, Tensor gradCn,
+                             Tensor output, Tensor hN, Tensor cN) {
+        if (r.released()) {
+            throw new IllegalStateException("backward was already called for this forward and its saved activations"
+                    + " are freed (PyTorch: \"Trying to backward through the graph a second time\"); run a new"
+                    + " forward. For truncated BPTT pass the previous chunk's final state as the next chunk's"
+                    + " initial state: it carries no graph");
+        }
+        RNNBase.checkGradShape("gradOutput", gradOutput, output, "output");
+        RNNBase.checkGradShape("gradHn", gradHn, hN, "h_n");
+        if (cN != null) {
+            RNNBase.checkGradShape("gradCn", gradCn, cN, "c_n");
+        }
+        RNNConfig c = m.config;
+        boolean lstm = c.mode() == Mode.LSTM;
+        int seqLen = r.seqLen;
+        int batch = r.batch;
+        int dirs = c.numDirections();
+        int hidden = c.hiddenSize();
+        int hOut = c.outputHiddenSize();
+        int proj = c.projSize();
+        int g = c.gateSize();
+        int dh = dirs * hOut;
+        int rows = seqLen * batch;
+        int layers = c.numLayers();
+        int groups = layers * dirs;
+        Workspace ws = m.gatedWorkspace;
+        if (ws == null || ws.seqLen != seqLen || ws.batch != batch) {
+            ws = new Workspace(c, seqLen, batch);
+            m.gatedWorkspace = ws;
+        }
+        float[] dCur = ws.dOutA;    // gradient of the current layer's output (L, N, D·H_out)
+        float[] dIn = ws.dOutB;     // gradient of the current layer's input (L, N, in_k)
+        if (gradOutput == null) {
+            Arrays.fill(dCur, 0, rows * dh, 0f);
+        } else {
+            Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
+            System.arraycopy(tm.toArray(), 0, dCur, 0, rows * dh);
+        }
+        float[] gh = gradHn == null ? null : gradHn.toArray();   // (D·layers, N, H_out)
+        float[] gc = gradCn == null ? null : gradCn.toArray();   // (D·layers, N, H)
+        float[] dH0 = new float[groups * batch * hOut];          // (D·layers, N, H_out), returned
+        float[] dC0 = lstm ? new float[groups * batch * hidden] : null;  // (D·layers, N, H), returned
+        float[] dA = ws.dA;
+        float[] dGh = lstm ? dA : ws.dGh;
+        float[] dhRun = ws.dh;
+        float[] dcRun = ws.dc;
+        float[] dht = ws.dht;
+        float[] dHs = ws.dHs;
+        float[] tanhC = ws.tanhC;
+        float[] dWhh = ws.dWhh;
+        float[] dWhr = ws.dWhr;
+        float[] dBias = ws.dBias;
+        double[] acc = ws.acc;
+        for (int layer = layers - 1; layer >= 0; layer--) {
+            int in = c.layerInputSize(layer);
+            float[] x = r.inputs[layer];
+            float[] out = r.outputs[layer];
+            float[] dWih = ws.dWih[layer];                        // (G, in_k)
+            for (int dir = 0; dir < dirs; dir++) {
+                int grp = layer * dirs + dir;
+                if (gh == null) {
+                    Arrays.fill(dhRun, 0f);
+                } else {
+                    System.arraycopy(gh, grp * batch * hOut, dhRun, 0, batch * hOut);
+                }
+                float[] gates = r.gates[grp];
+                PackedB whh = Kernels.pack(r.weightHh[grp], g, hOut);   // W_hh (G, H_out) packed
+                if (lstm) {
+                    if (gc == null) {
+                        Arrays.fill(dcRun, 0f);
+                    } else {
+                        System.arraycopy(gc, grp * batch * hidden, dcRun, 0, batch * hidden);
+                    }
+                    float[] cells = r.cells[grp];
+                    PackedB whr = proj > 0 ? Kernels.pack(r.weightHr[grp], proj, hidden) : null;  // W_hr (P, H)
+                    for (int s = 0; s < seqLen; s++) {
+                        int t = dir == 0 ? seqLen - 1 - s : s;
+                        int outOff = t * batch * dh + dir * hOut;
+                        if (proj > 0) {
+                            int o = t * batch * proj;
+                            for (int n = 0; n < batch; n++) {
+                                for (int j = 0; j < proj; j++) {
+                                    dHs[o + n * proj + j] = dhRun[n * proj + j] + dCur[outOff + n * dh + j];
+                                }
+                            }
+                            Kernels.sgemmPacked(batch, 1f, dHs, o, proj, whr, 0f, dht, 0, hidden);
+                        } else {
+                            for (int n = 0; n < batch; n++) {
+                                for (int j = 0; j < hidden; j++) {
+                                    dht[n * hidden + j] = dhRun[n * hidden + j] + dCur[outOff + n * dh + j];
+                                }
+                            }
+                        }
+                        boolean first = dir == 0 ? t == 0 : t == seqLen - 1;
+                        float[] cp = first ? r.c0 : cells;
+                        int cpOff = first ? grp * batch * hidden : (dir == 0 ? t - 1 : t + 1) * batch * hidden;
+                        for (int n = 0; n < batch; n++) {
+                            int row = t * batch + n;
+                            LstmStep.backward(dht, n * hidden, dcRun, n * hidden, gates, row * g, cells, row * hidden,
+                                    cp, cpOff + n * hidden, tanhC, dA, row * g, hidden);
+                        }
+                        Kernels.sgemmPacked(batch, 1f, dA, t * batch * g, g, whh, 0f, dhRun, 0, hOut);
+                    }
+                    System.arraycopy(dcRun, 0, dC0, grp * batch * hidden, batch * hidden);
+                } else {
+                    float[] ghn = r.ghn[grp];
+                    for (int s = 0; s < seqLen; s++) {
+                        int t = dir == 0 ? seqLen - 1 - s : s;
+                        int outOff = t * batch * dh + dir * hOut;
+                        boolean first = dir == 0 ? t == 0 : t == seqLen - 1;
+                        float[] hp = first ? r.h0 : out;
+                        int hpOff = first ? grp * batch * hOut : (dir == 0 ? t - 1 : t + 1) * batch * dh + dir * hOut;
+                        int ldp = first ? hOut : dh;
+                        for (int n = 0; n < batch; n++) {
+                            int row = t * batch + n;
+                            GruStep.backward(dhRun, n * hidden, dCur, outOff + n * dh, gates, row * g, ghn, row * hidden,
+                                    hp, hpOff + n * ldp, dA, dGh, row * g, hidden);
+                        }
+                        Kernels.sgemmPacked(batch, 1f, dGh, t * batch * g, g, whh, 1f, dhRun, 0, hOut);
+                    }
+                }
+                System.arraycopy(dhRun, 0, dH0, grp * batch * hOut, batch * hOut);
+
+                // dW_ih = dAᵀ·X over all L·N rows.
+                Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                RNNBase.accumulate(m.weightIh[grp], dWih);
+                // dW_hh = Σ_t dA_hᵀ·h_prev(t): rows whose previous state is an output row are contiguous
+                // (t ≥ 1 forward, t ≤ L−2 reverse); the first processed step reads h_0.
+                int prevRows = (seqLen - 1) * batch;
+                int dAOut = dir == 0 ? batch * g : 0;
+                int hOutOff = (dir == 0 ? 0 : batch * dh) + dir * hOut;
+                int dAFirst = dir == 0 ? 0 : prevRows * g;
+                Kernels.sgemm(true, false, g, hOut, prevRows, 1f, dGh, dAOut, g, out, hOutOff, dh, 0f, dWhh, 0, hOut);
+                if (r.h0 != null) {
+                    Kernels.sgemm(true, false, g, hOut, batch, 1f, dGh, dAFirst, g, r.h0, grp * batch * hOut, hOut,
+                            1f, dWhh, 0, hOut);
+                }
+                RNNBase.accumulate(m.weightHh[grp], dWhh);
+                if (c.bias()) {
+                    Kernels.columnSums(dA, rows, g, acc, dBias);
+                    RNNBase.accumulate(m.biasIh[grp], dBias);
+                    if (!lstm) {
+                        Kernels.columnSums(dGh, rows, g, acc, dBias);
+                    }
+                    RNNBase.accumulate(m.biasHh[grp], dBias);
+                }
+                if (proj > 0) {   // dW_hr = Σ_t dh_tᵀ·h̃_t
+                    Kernels.sgemm(true, false, proj, hidden, rows, 1f, dHs, 0, proj, r.hTilde[grp], 0, hidden,
+                            0f, dWhr, 0, hidden);
+                    RNNBase.accumulate(m.weightHr[grp], dWhr);
+                }
+                // dX = dA·W_ih; the second direction adds to the first.
+                Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
+                        dir == 0 ? 0f : 1f, dIn, 0, in);
+            }
+            if (layer > 0) {
+                boolean[] keep = r.keep[layer - 1];
+                if (keep != null) {
+                    float scale = m.dropoutScale();
+                    for (int i = 0; i < rows * in; i++) {
+                        dIn[i] = keep[i] ? dIn[i] * scale : 0f;
+                    }
+                }
+            }
+            float[] tmp = dCur;
+            dCur = dIn;
+            dIn = tmp;
+        }
+        r.release();
+        int inputSize = c.inputSize();
+        Tensor gradInput;
+        Tensor gradH0;
+        Tensor gradC0 = null;
+        if (r.unbatched) {
+            gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, inputSize);
+            gradH0 = Tensor.of(dH0, groups, hOut);
+            if (lstm) {
+                gradC0 = Tensor.of(dC0, groups, hidden);
+            }
+        } else {
+            gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, batch, inputSize);
+            if (r.batchFirst) {
+                gradInput = gradInput.transpose(0, 1).contiguous();
+            }
+            gradH0 = Tensor.of(dH0, groups, batch, hOut);
+            if (lstm) {
+                gradC0 = Tensor.of(dC0, groups, batch, hidden);
+            }
+        }
+        return new Tensor[] {gradInput, gradH0, gradC0};
+    }
+
+    /** Buffers of a backward pass, allocated once per {@code (L, N)} and reused (as the RNN's). */
+    static final class Workspace {
+        final int seqLen;
+        final int batch;
+        final float[] dA;       // (L·N, G): ∂L/∂(pre-activation), input side
+        final float[] dGh;      // (L·N, G): GRU recurrent side; null for LSTM (same as dA)
+        final float[] dOutA;    // (L·N, max(H_in, D·H_out)): output / input gradients, ping-pong
+        final float[] dOutB;    // (L·N, max(H_in, D·H_out))
+        final float[] dh;       // (N, H_out): running recurrent gradient
+        final float[] dc;       // (N, H): LSTM running cell gradient
+        final float[] dht;      // (N, H): LSTM ∂L/∂h̃ of one step
+        final float[] dHs;      // (L·N, P): projected LSTM ∂L/∂h_t for dW_hr
+        final float[] tanhC;    // (H)
+        final float[][] dWih;   // [layer] (G, in_k)
+        final float[] dWhh;     // (G, H_out)
+        final float[] dWhr;     // (P, H)
+        final float[] dBias;    // (G)
+        final double[] acc;     // (G) column-sum accumulator
+
+        Workspace(RNNConfig c, int seqLen, int batch) {
+            this.seqLen = seqLen;
+            this.batch = batch;
+            boolean lstm = c.mode() == Mode.LSTM;
+            int rows = seqLen * batch;
+            int g = c.gateSize();
+            int hidden = c.hiddenSize();
+            int hOut = c.outputHiddenSize();
+            int proj = c.projSize();
+            int width = Math.max(c.inputSize(), c.numDirections() * hOut);
+            dA = new float[rows * g];
+            dGh = lstm ? null : new float[rows * g];
+            dOutA = new float[rows * width];
+            dOutB = new float[rows * width];
+            dh = new float[batch * hOut];
+            dc = lstm ? new float[batch * hidden] : null;
+            dht = lstm ? new float[batch * hidden] : null;
+            dHs = proj > 0 ? new float[rows * proj] : null;
+            tanhC = new float[hidden];
+            dWih = new float[c.numLayers()][];
+            for (int k = 0; k < c.numLayers(); k++) {
+                dWih[k] = new float[g * c.layerInputSize(k)];
+            }
+            dWhh = new float[g * hOut];
+            dWhr = proj > 0 ? new float[proj * hidden] : null;
+            dBias = new float[g];
+            acc = new double[g];
+        }
+    }
+}
