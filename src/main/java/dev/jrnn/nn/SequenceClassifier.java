@@ -11,7 +11,7 @@ import java.util.Objects;
  * (e.g. {@code rnn.weight_ih_l0}, {@code head.weight}), the state-dict names of the torch module
  * <pre>{@code
  * class Net(nn.Module):
- *     def __init__(self): super().__init__(); self.rnn = nn.RNN(...); self.head = nn.Linear(D * H, C)
+ *     def __init__(self): super().__init__(); self.rnn = nn.LSTM(...); self.head = nn.Linear(D * H, C)
  * }</pre>
  * train/eval, {@link #loadStateDict} and {@link #generators()} reach both.
  *
@@ -32,7 +32,8 @@ public final class SequenceClassifier extends Module {
     private final Linear head;
 
     /**
-     * @param rnn the recurrent layer (its parameters are shared, not copied)
+     * @param rnn the recurrent layer, {@link RNN}, {@link LSTM} (the readout sees {@code h_n}; {@code c_n} gets
+     *     no gradient) or {@link GRU}; its parameters are shared, not copied
      * @param head a linear layer whose in_features equal the readout's features ({@code D·H_out} for final states)
      * @throws IllegalArgumentException if the head's in_features do not match {@code D·H_out}
      */
@@ -112,6 +113,46 @@ public final class SequenceClassifier extends Module {
 
                 public Tensor backward(Tensor gradOutput, Tensor gradHn) {
                     return o.backward(gradOutput, gradHn).input();
+                }
+            };
+        }
+        if (rnn instanceof GRU r) {
+            RNNOutput o = r.forward(input);
+            return new Recurrent() {
+                public Tensor output() {
+                    return o.output();
+                }
+
+                public Tensor hN() {
+                    return o.hN();
+                }
+
+                public boolean hasGraph() {
+                    return o.hasGraph();
+                }
+
+                public Tensor backward(Tensor gradOutput, Tensor gradHn) {
+                    return o.backward(gradOutput, gradHn).input();
+                }
+            };
+        }
+        if (rnn instanceof LSTM r) {
+            LSTMOutput o = r.forward(input);
+            return new Recurrent() {
+                public Tensor output() {
+                    return o.output();
+                }
+
+                public Tensor hN() {
+                    return o.hN();
+                }
+
+                public boolean hasGraph() {
+                    return o.hasGraph();
+                }
+
+                public Tensor backward(Tensor gradOutput, Tensor gradHn) {
+                    return o.backward(gradOutput, gradHn, null).input();
                 }
             };
         }

@@ -8,23 +8,37 @@ import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.Tensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Readouts and the classifier module: features, gradients, parameter naming, mode propagation. */
 class SequenceClassifierTest {
 
-    @Test
-    void lastValidOnAPaddedBatchEqualsEachSequenceRunAlone() {
+    static RNNBase layer(Mode mode, long seed) {
+        switch (mode) {
+            case LSTM:
+                return new LSTM(RNNConfig.lstm(2, 4).withNumLayers(2), seed);
+            case GRU:
+                return new GRU(RNNConfig.gru(2, 4).withNumLayers(2), seed);
+            default:
+                return new RNN(RNNConfig.rnn(2, 4).withNumLayers(2), seed);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Mode.class, names = {"RNN_TANH", "LSTM", "GRU"})
+    void lastValidOnAPaddedBatchEqualsEachSequenceRunAlone(Mode mode) {
         int len = 5;
         int[] lengths = {3, 5, 1};
-        RNNConfig cfg = RNNConfig.rnn(2, 4).withNumLayers(2);
+        RNNConfig cfg = layer(mode, 7L).config();
         Tensor x = Tensor.normal(new Generator(1), 0f, 1f, len, 3, 2);
         Tensor gLogits = Tensor.normal(new Generator(2), 0f, 1f, 3, 3);
 
-        SequenceClassifier padded = new SequenceClassifier(new RNN(cfg, 7L), new Linear(4, 3, 8L));
+        SequenceClassifier padded = new SequenceClassifier(layer(mode, 7L), new Linear(4, 3, 8L));
         SequenceClassifier.Output out = padded.forward(x, Readout.lastValid(cfg, lengths));
         out.backward(gLogits);
 
-        SequenceClassifier alone = new SequenceClassifier(new RNN(cfg, 7L), new Linear(4, 3, 8L));
+        SequenceClassifier alone = new SequenceClassifier(layer(mode, 7L), new Linear(4, 3, 8L));
         for (int n = 0; n < 3; n++) {
             Tensor xn = x.narrow(0, 0, lengths[n]).narrow(1, n, 1).contiguous();
             SequenceClassifier.Output o = alone.forward(xn);
