@@ -11,8 +11,8 @@ Outputs under ``src/test/resources/fixtures/``:
   torch ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` modules (state_dict + config, nothing else), and
   ``<name>.io.safetensors`` with an input, initial states and torch's eval-mode outputs.
 * ``interop/jrnn_model/torch_check.json`` and ``<name>.torch.safetensors``: the model files jrnn wrote
-  (``<name>.safetensors``, committed; rewritten only by ``ModelFilesGoldenTest`` with
-  ``-Djrnn.regenerate=true``) loaded in torch with ``load_state_dict(strict=True)`` and run on a
+  (``<name>.safetensors``, committed; rewritten only by
+  ``ModelFilesGoldenTest.main``) loaded in torch with ``load_state_dict(strict=True)`` and run on a
   seeded input. The JSON records, per file, its SHA-256, so the Java test proves torch loaded the
   exact bytes jrnn writes.
 * ``interop/keras/``: Keras-layout weight arrays (``.npz``, safetensors with Keras names, a directory
@@ -133,7 +133,7 @@ def gen_torch_models(d):
 def check_jrnn_models(d):
     idx = os.path.join(d, "index.txt")
     if not os.path.exists(idx):
-        print("jrnn_model: no index.txt yet; run ModelFilesGoldenTest with -Djrnn.regenerate=true first")
+        print("jrnn_model: no index.txt yet; run ModelFilesGoldenTest.main first (see docs/fixtures.md)")
         return
     names = [l.strip() for l in open(idx) if l.strip() and not l.startswith("#")]
     record = {"checked_by": GENERATOR, "torch_version": torch.__version__, "files": {}}

@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -37,7 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Regenerate (only when the format or a recipe changes), then rerun the Python generator:
  * <pre>
- * mvn -B -q test -Dtest=ModelFilesGoldenTest -Djrnn.regenerate=true
+ * mvn -B -q test-compile
+ * java -cp target/classes:target/test-classes dev.jrnn.interop.ModelFilesGoldenTest
  * /usr/bin/python3 tools/gen_interop_fixtures.py
  * </pre>
  */
@@ -88,12 +88,16 @@ class ModelFilesGoldenTest {
                         .withDropout(0.2), 16));
     }
 
-    @Test
-    @EnabledIfSystemProperty(named = "jrnn.regenerate", matches = "true")
-    void regenerate() throws IOException {
+    /**
+     * Rewrites the golden files from the recipes: run only when the format or a recipe changes
+     * (from the repository root, after {@code mvn -B -q test-compile}):
+     * {@code java -cp target/classes:target/test-classes dev.jrnn.interop.ModelFilesGoldenTest}, then
+     * the Python generator. A main method rather than a test, so the suite has nothing skipped.
+     */
+    public static void main(String[] args) throws IOException {
         Path dir = Path.of("src", "test", "resources", "fixtures", DIR);
         Files.createDirectories(dir);
-        StringBuilder index = new StringBuilder("# model files written by jrnn (ModelFilesGoldenTest.regenerate);"
+        StringBuilder index = new StringBuilder("# model files written by jrnn (ModelFilesGoldenTest.main);"
                 + " checked in torch by tools/gen_interop_fixtures.py\n");
         for (Recipe r : recipes()) {
             ModelFiles.save(r.module(), dir.resolve(r.name + ".safetensors"), r.extra());
