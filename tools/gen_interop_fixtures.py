@@ -11,7 +11,7 @@ Outputs under ``src/test/resources/fixtures/``:
   torch ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` modules (state_dict + config, nothing else), and
   ``<name>.io.safetensors`` with an input, initial states and torch's eval-mode outputs.
 * ``interop/jrnn_model/torch_check.json`` and ``<name>.torch.safetensors``: the model files jrnn wrote
-  (``<name>.safetensors``, committed; rewritten only by ``ModelFilesGoldenTest`` with
+  (``<name>.safetensors``, committed; rewritten only by
   ``ModelFilesGoldenTest.main``) loaded in torch with ``load_state_dict(strict=True)`` and run on a
   seeded input. The JSON records, per file, its SHA-256, so the Java test proves torch loaded the
   exact bytes jrnn writes.

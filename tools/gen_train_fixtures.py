@@ -21,6 +21,8 @@ tensors are named ``<case>.<what>`` and its settings are metadata keys ``<case>.
 * ``schedules.safetensors``: no tensors; per case the LR before each of 30 epochs in
   ``<case>.lrs`` (``repr`` of Python floats, exact), and the metrics fed to ReduceLROnPlateau.
 * ``layers.safetensors``: ``nn.Linear`` and ``nn.Embedding(padding_idx)`` forward and gradients.
+* ``seq_labeling.safetensors``: per-step classification of padded sequences (RNN -> Linear at every
+  step -> cross entropy with ``ignore_index`` at padded steps): weights, data, the loss, the gradients.
 * ``e2e_rnn.safetensors``: a classifier ``nn.RNN`` + ``nn.Linear`` on the top final states, trained
   20 steps with Adam and ``clip_grad_norm_``: initial weights, data, targets, the loss and the total
   gradient norm before each step.
@@ -212,6 +214,10 @@ def gen_schedules():
         ("cosine_tmax7", lambda o: S.CosineAnnealingLR(o, T_max=7), dict(T_max=7, eta_min=0.0)),
         ("linear_warmup", lambda o: S.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=5),
          dict(start_factor=0.1, end_factor=1.0, total_iters=5)),
+        ("warmup_cosine", lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5),
+                                                         S.CosineAnnealingLR(o, T_max=20, eta_min=0.001)],
+                                                   milestones=[5]),
+         dict(start_factor=0.1, total_iters=5, T_max=20, eta_min=0.001, milestone=5)),
         ("plateau_min", lambda o: S.ReduceLROnPlateau(o, patience=2, factor=0.5, cooldown=1, min_lr=0.01),
          dict(mode="min", patience=2, factor=0.5, cooldown=1, min_lr=0.01, threshold=1e-4, threshold_mode="rel")),
         ("plateau_abs_max", lambda o: S.ReduceLROnPlateau(o, mode="max", patience=1, factor=0.3,
@@ -268,6 +274,36 @@ def gen_layers():
     return len(cases)
 
 
+# ----------------------------------------------------------------------------- sequence labelling
+
+def gen_seq_labeling():
+    """Per-step classification of padded sequences: nn.RNN(3, 5) -> nn.Linear(5, 4) at every step ->
+    cross_entropy over (L*N, 4) with ignore_index=-100 at the padded steps (lengths 6, 4, 2) and label
+    smoothing 0.05. Stores weights, input, targets (L, N), the loss and every parameter gradient."""
+    seed = gf.seed_of("train_seq_labeling")
+    torch.manual_seed(seed)
+    L, N = 6, 3
+    rnn, head = nn.RNN(3, 5), nn.Linear(5, 4)
+    x = torch.randn(L, N, 3)
+    t = torch.randint(0, 4, (L, N))
+    for n, length in enumerate((6, 4, 2)):
+        t[length:, n] = -100
+    out, _ = rnn(x)
+    logits = head(out)
+    loss = F.cross_entropy(logits.reshape(L * N, 4), t.reshape(L * N), label_smoothing=0.05)
+    loss.backward()
+    T = {**{"rnn." + k: v for k, v in rnn.state_dict().items()}, **{"head." + k: v for k, v in head.state_dict().items()},
+         "input": x, "target": t, "loss": loss.detach().reshape(())}
+    for k, p in list(rnn.named_parameters()):
+        T["grad.rnn." + k] = p.grad
+    for k, p in list(head.named_parameters()):
+        T["grad.head." + k] = p.grad
+    M = meta_base(seed)
+    M.update({"lengths": "6,4,2", "label_smoothing": "0.05", "ignore_index": "-100"})
+    write("seq_labeling.safetensors", T, M, ["seq_labeling"])
+    return float(loss)
+
+
 # ----------------------------------------------------------------------------- end to end
 
 E2E_STEPS, E2E_LR, E2E_CLIP = 20, 0.01, 1.0
@@ -313,6 +349,7 @@ def main():
     print("clip", gen_clip())
     print("schedules", gen_schedules())
     print("layers", gen_layers())
+    print("seq_labeling", gen_seq_labeling())
     for mode in ("RNN", "LSTM"):
         print("e2e", mode, gen_e2e(mode))
 

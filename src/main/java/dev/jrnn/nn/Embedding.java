@@ -84,12 +84,12 @@ public final class Embedding extends Module {
      */
     public Tensor forward(int[] indices, int... shape) {
         checkIndices(indices, shape);
-        float[] w = weight.data().toArray();
-        float[] out = new float[indices.length * embeddingDim];
+        Tensor out = Tensor.zeros(indices.length, embeddingDim);
+        Tensor w = weight.data();
         for (int i = 0; i < indices.length; i++) {
-            System.arraycopy(w, indices[i] * embeddingDim, out, i * embeddingDim, embeddingDim);
+            out.select(0, i).copyFromInPlace(w.select(0, indices[i]));   // O(N·dim), not O(num_embeddings·dim)
         }
-        return Tensor.of(out, outShape(shape));
+        return out.view(outShape(shape));
     }
 
     /**
@@ -108,18 +108,13 @@ public final class Embedding extends Module {
                     + "), got " + gradOutput.shapeString());
         }
         checkIndices(indices, shape);
-        float[] g = gradOutput.toArray();
-        float[] acc = new float[numEmbeddings * embeddingDim];
+        Tensor g = gradOutput.reshape(indices.length, embeddingDim);
+        Tensor grad = weight.grad();
         for (int i = 0; i < indices.length; i++) {
-            if (hasPadding && indices[i] == paddingIdx) {
-                continue;
-            }
-            int row = indices[i] * embeddingDim;
-            for (int k = 0; k < embeddingDim; k++) {
-                acc[row + k] += g[i * embeddingDim + k];
+            if (!(hasPadding && indices[i] == paddingIdx)) {
+                grad.select(0, indices[i]).addInPlace(g.select(0, i));   // only the rows used
             }
         }
-        weight.grad().addInPlace(Tensor.of(acc, numEmbeddings, embeddingDim));
     }
 
     private void checkIndices(int[] indices, int[] shape) {

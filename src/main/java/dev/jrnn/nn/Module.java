@@ -40,10 +40,28 @@ public abstract class Module {
     }
 
     /**
-     * Registers a sub-module: its parameters become this module's under {@code prefix + "." + name}
-     * (the same live {@link Parameter} objects), and train/eval, loading and generators propagate to it.
+     * Registers a sub-module, like assigning a module attribute in torch: its parameters become this
+     * module's under {@code prefix + "." + name} (the same live {@link Parameter} objects, in the child's
+     * order, after those registered before), and {@link #train()}, {@link #eval()},
+     * {@link #loadStateDict} and {@link #generators()} reach it. Call it from a subclass's constructor:
+     * <pre>{@code
+     * final class Tagger extends Module {
+     *     final Embedding emb;
+     *     final SequenceClassifier clf;
+     *     Tagger(Generator g) {
+     *         emb = registerChild("emb", new Embedding(1000, 32, 0, g));
+     *         clf = registerChild("clf", new SequenceClassifier(new RNN(RNNConfig.rnn(32, 64), g), new Linear(64, 5, g)));
+     *     }
+     * }
+     * }</pre>
+     *
+     * @param prefix the child's name, e.g. {@code rnn}; unique within this module
+     * @param child the sub-module; its parameters must have been created already
+     * @return {@code child}
+     * @throws IllegalStateException if the name or a resulting parameter name is taken
      */
-    final <M extends Module> M registerChild(String prefix, M child) {
+    protected final <M extends Module> M registerChild(String prefix, M child) {
+        Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(child, "child");
         if (children.containsKey(prefix)) {
             throw new IllegalStateException("child " + prefix + " registered twice");

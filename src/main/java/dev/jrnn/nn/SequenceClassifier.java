@@ -11,7 +11,7 @@ import java.util.Objects;
  * (e.g. {@code rnn.weight_ih_l0}, {@code head.weight}), the state-dict names of the torch module
  * <pre>{@code
  * class Net(nn.Module):
- *     def __init__(self): super().__init__(); self.rnn = nn.RNN(...); self.head = nn.Linear(D * H, C)
+ *     def __init__(self): super().__init__(); self.rnn = nn.LSTM(...); self.head = nn.Linear(D * H, C)
  * }</pre>
  * train/eval, {@link #loadStateDict} and {@link #generators()} reach both.
  *
@@ -32,7 +32,8 @@ public final class SequenceClassifier extends Module {
     private final Linear head;
 
     /**
-     * @param rnn the recurrent layer (its parameters are shared, not copied)
+     * @param rnn the recurrent layer, {@link RNN}, {@link LSTM} (the readout sees {@code h_n}; {@code c_n} gets
+     *     no gradient) or {@link GRU}; its parameters are shared, not copied
      * @param head a linear layer whose in_features equal the readout's features ({@code D·H_out} for final states)
      * @throws IllegalArgumentException if the head's in_features do not match {@code D·H_out}
      */
@@ -77,14 +78,83 @@ public final class SequenceClassifier extends Module {
             throw new IllegalArgumentException("readout gives " + readout.numFeatures() + " features, the head takes "
                     + head.inFeatures());
         }
-        RNNOutput out = forwardRnn(input);
+        Recurrent out = forwardRnn(input);
         Tensor features = readout.features(out.output(), out.hN());
         return new Output(out, readout, features, head.forward(features));
     }
 
-    private RNNOutput forwardRnn(Tensor input) {
+    /** One recurrent forward, whatever its output class: the tensors and the way back. */
+    private interface Recurrent {
+        Tensor output();
+
+        Tensor hN();
+
+        boolean hasGraph();
+
+        /** Backward from the output and h_n gradients (either may be null); returns ∂loss/∂input. */
+        Tensor backward(Tensor gradOutput, Tensor gradHn);
+    }
+
+    private Recurrent forwardRnn(Tensor input) {
         if (rnn instanceof RNN r) {
-            return r.forward(input);
+            RNNOutput o = r.forward(input);
+            return new Recurrent() {
+                public Tensor output() {
+                    return o.output();
+                }
+
+                public Tensor hN() {
+                    return o.hN();
+                }
+
+                public boolean hasGraph() {
+                    return o.hasGraph();
+                }
+
+                public Tensor backward(Tensor gradOutput, Tensor gradHn) {
+                    return o.backward(gradOutput, gradHn).input();
+                }
+            };
+        }
+        if (rnn instanceof GRU r) {
+            RNNOutput o = r.forward(input);
+            return new Recurrent() {
+                public Tensor output() {
+                    return o.output();
+                }
+
+                public Tensor hN() {
+                    return o.hN();
+                }
+
+                public boolean hasGraph() {
+                    return o.hasGraph();
+                }
+
+                public Tensor backward(Tensor gradOutput, Tensor gradHn) {
+                    return o.backward(gradOutput, gradHn).input();
+                }
+            };
+        }
+        if (rnn instanceof LSTM r) {
+            LSTMOutput o = r.forward(input);
+            return new Recurrent() {
+                public Tensor output() {
+                    return o.output();
+                }
+
+                public Tensor hN() {
+                    return o.hN();
+                }
+
+                public boolean hasGraph() {
+                    return o.hasGraph();
+                }
+
+                public Tensor backward(Tensor gradOutput, Tensor gradHn) {
+                    return o.backward(gradOutput, gradHn, null).input();
+                }
+            };
         }
         throw new IllegalArgumentException("unsupported recurrent layer " + rnn.getClass().getSimpleName());
     }
@@ -109,12 +179,12 @@ public final class SequenceClassifier extends Module {
     /** One forward's result: the logits and the way back. One backward per forward. */
     public final class Output {
 
-        private final RNNOutput rnnOutput;
+        private final Recurrent rnnOutput;
         private final Readout readout;
         private final Tensor features;  // (N, F)
         private final Tensor logits;    // (N, C)
 
-        private Output(RNNOutput rnnOutput, Readout readout, Tensor features, Tensor logits) {
+        private Output(Recurrent rnnOutput, Readout readout, Tensor features, Tensor logits) {
             this.rnnOutput = rnnOutput;
             this.readout = readout;
             this.features = features;
@@ -131,19 +201,24 @@ public final class SequenceClassifier extends Module {
             return features;
         }
 
-        /** {@return the recurrent layer's result} */
-        public RNNOutput rnnOutput() {
-            return rnnOutput;
+        /** {@return the recurrent layer's output (see the layer's forward)} */
+        public Tensor rnnOutput() {
+            return rnnOutput.output();
+        }
+
+        /** {@return the recurrent layer's {@code h_n}} */
+        public Tensor hN() {
+            return rnnOutput.hN();
         }
 
         /**
          * Backward from {@code ∂loss/∂logits}: accumulates the head's and the layer's parameter gradients.
          *
          * @param gradLogits {@code (N, C)}; not modified
-         * @return the recurrent layer's input and {@code h_0} gradients
+         * @return {@code ∂loss/∂input}, the input's shape (e.g. for an {@link Embedding} below)
          * @throws IllegalStateException if the forward ran in evaluation mode or backward already ran
          */
-        public RNNGradients backward(Tensor gradLogits) {
+        public Tensor backward(Tensor gradLogits) {
             if (!rnnOutput.hasGraph()) {
                 return rnnOutput.backward(null, null);  // throws with the reason
             }

@@ -37,4 +37,9 @@ public final class CosineAnnealingLR extends LRScheduler {
         return (1 + Math.cos(Math.PI * epoch / tMax)) / (1 + Math.cos(Math.PI * (epoch - 1) / tMax)) * (lr - etaMin)
                 + etaMin;
     }
+
+    @Override
+    double closedFormLr(long epoch) {
+        return etaMin + (baseLr() - etaMin) * (1 + Math.cos(Math.PI * epoch / tMax)) / 2;
+    }
 }

@@ -19,4 +19,9 @@ public final class ExponentialLR extends LRScheduler {
     double nextLr(double lr, long epoch) {
         return epoch == 0 ? lr : lr * gamma;
     }
+
+    @Override
+    double closedFormLr(long epoch) {
+        return baseLr() * Math.pow(gamma, epoch);
+    }
 }

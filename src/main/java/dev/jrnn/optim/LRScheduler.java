@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * An epoch-based learning-rate schedule, PyTorch 1.13's {@code torch.optim.lr_scheduler._LRScheduler}:
- * construction records {@code base_lr} (the optimizer's learning rate) and takes the initial step
+ * construction records {@code base_lr} (the optimizer's {@code initial_lr}: its learning rate when the
+ * first scheduler was attached) and takes the initial step
  * ({@code last_epoch = 0}); each {@link #step()} then increments {@code last_epoch} and sets the
  * optimizer's learning rate from the current one with torch's recursive ("chainable") formula, in
  * double, so the sequence equals torch's to the last bit or so.
@@ -22,7 +23,7 @@ public abstract sealed class LRScheduler implements Scheduler permits StepLR, Ex
 
     LRScheduler(Optimizer optimizer) {
         this.optimizer = Objects.requireNonNull(optimizer, "optimizer");
-        this.baseLr = optimizer.lr();
+        this.baseLr = optimizer.initialLrSetDefault();
         this.lastEpoch = 0;
     }
 
@@ -39,6 +40,20 @@ public abstract sealed class LRScheduler implements Scheduler permits StepLR, Ex
      */
     abstract double nextLr(double lr, long epoch);
 
+    /** {@return the learning rate of {@code epoch} from {@code base_lr} (torch's {@code _get_closed_form_lr})} */
+    abstract double closedFormLr(long epoch);
+
+    /** Sets {@code last_epoch} and the closed-form rate of that epoch (torch's {@code step(epoch)}). */
+    final void stepTo(long epoch) {
+        lastEpoch = epoch;
+        optimizer.setLr(closedFormLr(epoch));
+    }
+
+    /** Moves {@code last_epoch} back by one without touching the rate (SequentialLR's "undo"). */
+    final void undoInitialStep() {
+        lastEpoch--;
+    }
+
     /** Advances one epoch and sets the optimizer's learning rate. */
     public final void step() {
         lastEpoch++;
@@ -50,7 +65,10 @@ public abstract sealed class LRScheduler implements Scheduler permits StepLR, Ex
         return optimizer;
     }
 
-    /** {@return the learning rate the optimizer had at construction} */
+    /**
+     * {@return {@code base_lr}: the optimizer's learning rate when its first scheduler was constructed
+     * (torch's {@code initial_lr}), the same for every scheduler of one optimizer}
+     */
     public final double baseLr() {
         return baseLr;
     }

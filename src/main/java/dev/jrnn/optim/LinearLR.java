@@ -56,4 +56,9 @@ public final class LinearLR extends LRScheduler {
         return lr * (1.0 + (endFactor - startFactor)
                 / (totalIters * startFactor + (epoch - 1) * (endFactor - startFactor)));
     }
+
+    @Override
+    double closedFormLr(long epoch) {
+        return baseLr() * (startFactor + (endFactor - startFactor) * Math.min(totalIters, epoch) / totalIters);
+    }
 }

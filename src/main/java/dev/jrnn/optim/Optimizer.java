@@ -33,6 +33,7 @@ public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagra
     private final List<Parameter> params;
     private final Map<String, float[][]> buffers = new LinkedHashMap<>();  // name → per parameter, numel each
     private double lr;
+    private double initialLr = Double.NaN;  // torch's param_group['initial_lr']: set by the first scheduler
     private long steps;
 
     Optimizer(List<Parameter> params, double lr) {
@@ -121,6 +122,17 @@ public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagra
         this.lr = checkLr(lr);
     }
 
+    /**
+     * {@return torch's {@code initial_lr}: the learning rate when the first scheduler was attached (which
+     * every scheduler of this optimizer takes as its {@code base_lr}); set now if no scheduler was yet}
+     */
+    final double initialLrSetDefault() {
+        if (Double.isNaN(initialLr)) {
+            initialLr = lr;
+        }
+        return initialLr;
+    }
+
     /** {@return the number of steps taken so far} */
     public final long stepCount() {
         return steps;
@@ -140,11 +152,17 @@ public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagra
         return Collections.unmodifiableMap(out);
     }
 
-    /** {@return {@code step} and {@code lr} as exact decimal strings} */
+    /**
+     * {@return {@code step}, {@code lr} and, once a scheduler is attached, {@code initial_lr}, as exact
+     * decimal strings}
+     */
     public final Map<String, String> stateScalars() {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("step", Long.toString(steps));
         out.put("lr", Double.toString(lr));
+        if (!Double.isNaN(initialLr)) {
+            out.put("initial_lr", Double.toString(initialLr));
+        }
         return Collections.unmodifiableMap(out);
     }
 
@@ -154,7 +172,7 @@ public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagra
      * this optimizer is unchanged.
      *
      * @param tensors every name of {@link #stateTensors()}, with the same shapes; not modified
-     * @param scalars {@code step} and {@code lr}; not modified
+     * @param scalars {@code step}, {@code lr} and optionally {@code initial_lr}; not modified
      * @throws IllegalArgumentException naming a missing or unexpected tensor, a shape mismatch, or a
      *     missing or malformed scalar
      */
@@ -180,9 +198,11 @@ public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagra
         }
         long newSteps;
         double newLr;
+        double newInitialLr;
         try {
             newSteps = Long.parseLong(Objects.requireNonNull(scalars.get("step"), "step"));
             newLr = checkLr(Double.parseDouble(Objects.requireNonNull(scalars.get("lr"), "lr")));
+            newInitialLr = scalars.containsKey("initial_lr") ? Double.parseDouble(scalars.get("initial_lr")) : Double.NaN;
         } catch (NullPointerException | NumberFormatException e) {
             throw new IllegalArgumentException(getClass().getSimpleName() + " state: bad or missing step/lr: " + scalars, e);
         }
@@ -194,5 +214,6 @@ public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagra
         }
         steps = newSteps;
         lr = newLr;
+        initialLr = newInitialLr;
     }
 }

@@ -7,7 +7,7 @@ import java.util.Map;
  * state is a few scalars that checkpoints save ({@link #stateScalars()}) and restore
  * ({@link #loadState(Map)}). The optimizer's current learning rate is part of the optimizer's state.
  */
-public sealed interface Scheduler permits LRScheduler, ReduceLROnPlateau {
+public sealed interface Scheduler permits LRScheduler, ReduceLROnPlateau, SequentialLR {
 
     /** {@return the optimizer this scheduler drives} */
     Optimizer optimizer();

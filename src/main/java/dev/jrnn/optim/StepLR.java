@@ -29,4 +29,9 @@ public final class StepLR extends LRScheduler {
     double nextLr(double lr, long epoch) {
         return epoch == 0 || epoch % stepSize != 0 ? lr : lr * gamma;
     }
+
+    @Override
+    double closedFormLr(long epoch) {
+        return baseLr() * Math.pow(gamma, Math.floorDiv(epoch, stepSize));
+    }
 }

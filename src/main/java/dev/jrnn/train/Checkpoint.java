@@ -31,8 +31,7 @@ import java.util.Objects;
  *       {@code scheduler.<key>}, and caller entries under {@code extra.<key>}.</li>
  * </ul>
  * Numbers in the metadata are exact decimal strings ({@link Double#toString}), so a resumed run
- * continues bit for bit. Loading validates everything before changing anything it can (model and
- * optimizer validate their own parts first).
+ * continues bit for bit. A load that fails leaves the objects as they were.
  */
 public final class Checkpoint {
 
@@ -111,7 +110,8 @@ public final class Checkpoint {
      * @param generators the run's other generators, modified; each must be in the file
      * @return the epoch and the caller's metadata
      * @throws IOException if the file cannot be read or is not a jrnn checkpoint
-     * @throws IllegalArgumentException if the file does not fit the objects (the message names the part)
+     * @throws IllegalArgumentException if the file does not fit the objects (the message names the part);
+     *     the objects are then unchanged
      */
     public static Loaded load(Path path, Module model, Optimizer optimizer, Scheduler scheduler,
                               Map<String, Generator> generators) throws IOException {
@@ -167,16 +167,36 @@ public final class Checkpoint {
         } catch (NumberFormatException e) {
             throw new IOException(path + ": bad epoch " + meta.get("epoch"), e);
         }
-        model.loadStateDict(modelState, true);
-        optimizer.loadState(optState, optScalars);
-        if (scheduler != null) {
-            scheduler.loadState(schedScalars);
-        }
-        for (Map.Entry<String, Generator> g : model.generators().entrySet()) {
-            g.getValue().setState(rng.get("rng.model." + g.getKey()));
-        }
-        for (Map.Entry<String, Generator> g : generators.entrySet()) {
-            g.getValue().setState(rng.get("rng." + g.getKey()));
+        // Apply all parts; if one is rejected, put back what was already applied, so a failed load changes nothing.
+        Map<String, Tensor> modelBefore = new LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> modelBefore.put(k, v.copy()));
+        Map<String, Tensor> optTensorsBefore = optimizer.stateTensors();
+        Map<String, String> optScalarsBefore = optimizer.stateScalars();
+        Map<String, String> schedBefore = scheduler == null ? null : scheduler.stateScalars();
+        Map<String, long[]> rngBefore = new LinkedHashMap<>();
+        model.generators().forEach((k, g) -> rngBefore.put("rng.model." + k, g.getState()));
+        generators.forEach((k, g) -> rngBefore.put("rng." + k, g.getState()));
+        try {
+            model.loadStateDict(modelState, true);
+            optimizer.loadState(optState, optScalars);
+            if (scheduler != null) {
+                scheduler.loadState(schedScalars);
+            }
+            for (Map.Entry<String, Generator> g : model.generators().entrySet()) {
+                g.getValue().setState(rng.get("rng.model." + g.getKey()));
+            }
+            for (Map.Entry<String, Generator> g : generators.entrySet()) {
+                g.getValue().setState(rng.get("rng." + g.getKey()));
+            }
+        } catch (RuntimeException e) {
+            model.loadStateDict(modelBefore, true);
+            optimizer.loadState(optTensorsBefore, optScalarsBefore);
+            if (scheduler != null) {
+                scheduler.loadState(schedBefore);
+            }
+            model.generators().forEach((k, g) -> g.setState(rngBefore.get("rng.model." + k)));
+            generators.forEach((k, g) -> g.setState(rngBefore.get("rng." + k)));
+            throw e;
         }
         return new Loaded(epoch, extra);
     }

@@ -6,6 +6,7 @@ import dev.jrnn.optim.LRScheduler;
 import dev.jrnn.optim.Optimizer;
 import dev.jrnn.optim.ReduceLROnPlateau;
 import dev.jrnn.optim.Scheduler;
+import dev.jrnn.optim.SequentialLR;
 import dev.jrnn.tensor.Generator;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,8 +26,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * runs forward, the loss and backward (gradients accumulate into the parameters) and returns the loss.
  * The trainer does everything around it, per batch: {@code zeroGrad}, the step, clipping (the total
  * norm is reported either way), {@code optimizer.step()}; per epoch: evaluation in eval mode, the
- * scheduler ({@link LRScheduler#step()}, or {@link ReduceLROnPlateau#step(double)} with the evaluation
- * loss, else the training loss), early stopping, the checkpoint, the listeners.
+ * scheduler ({@link LRScheduler#step()}, {@link SequentialLR#step()}, or
+ * {@link ReduceLROnPlateau#step(double)} with the evaluation loss, else the training loss), early
+ * stopping, the checkpoint, the listeners.
  *
  * <pre>{@code
  * Trainer trainer = new Trainer(model, new Adam(model.parameters(), 1e-3), null,
@@ -129,17 +131,21 @@ public final class Trainer {
         int badEpochs = 0;
         int start = 1;
         if (config.checkpoint() != null && Files.exists(config.checkpoint())) {
-            Checkpoint.Loaded l = Checkpoint.load(config.checkpoint(), model, optimizer, scheduler,
+            Checkpoint.Loaded loaded = Checkpoint.load(config.checkpoint(), model, optimizer, scheduler,
                     Map.of("shuffle", shuffler));
-            Map<String, String> x = l.extra();
+            Map<String, String> x = loaded.extra();
             trainLosses.addAll(parseList(x.get("train_losses")));
             evalLosses.addAll(parseList(x.get("eval_losses")));
             best = Double.parseDouble(x.getOrDefault("best", "Infinity"));
             bestEpoch = Integer.parseInt(x.getOrDefault("best_epoch", "0"));
             badEpochs = Integer.parseInt(x.getOrDefault("bad_epochs", "0"));
-            start = (int) l.epoch() + 1;
+            start = (int) loaded.epoch() + 1;
             if (Boolean.parseBoolean(x.get("stopped_early"))) {
-                return result(trainLosses, evalLosses, bestEpoch, best, evaluator, true);
+                TrainingResult r = result(trainLosses, evalLosses, bestEpoch, best, evaluator, true);
+                for (TrainingListener l : listeners) {
+                    l.onTrainEnd(r);
+                }
+                return r;
             }
         }
         int bs = config.batchSize();
@@ -211,6 +217,8 @@ public final class Trainer {
                 badEpochs++;
             }
             if (scheduler instanceof LRScheduler s) {
+                s.step();
+            } else if (scheduler instanceof SequentialLR s) {
                 s.step();
             } else if (scheduler instanceof ReduceLROnPlateau p) {
                 p.step(evaluator != null ? evalLoss : trainLoss);

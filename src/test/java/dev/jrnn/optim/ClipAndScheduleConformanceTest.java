@@ -78,6 +78,8 @@ class ClipAndScheduleConformanceTest {
             opt.step();
             if (s instanceof ReduceLROnPlateau p) {
                 p.step(metrics[e]);
+            } else if (s instanceof SequentialLR q) {
+                q.step();
             } else {
                 ((LRScheduler) s).step();
             }
@@ -96,6 +98,13 @@ class ClipAndScheduleConformanceTest {
             case "cosine_tmax7":
                 return new CosineAnnealingLR(opt, Integer.parseInt(m.get(c + ".T_max")),
                         Double.parseDouble(m.get(c + ".eta_min")));
+            case "warmup_cosine": {
+                LinearLR warm = new LinearLR(opt, Double.parseDouble(m.get(c + ".start_factor")), 1.0,
+                        Integer.parseInt(m.get(c + ".total_iters")));
+                CosineAnnealingLR cos = new CosineAnnealingLR(opt, Integer.parseInt(m.get(c + ".T_max")),
+                        Double.parseDouble(m.get(c + ".eta_min")));
+                return new SequentialLR(opt, List.of(warm, cos), new int[] {Integer.parseInt(m.get(c + ".milestone"))});
+            }
             case "linear_warmup":
                 return new LinearLR(opt, Double.parseDouble(m.get(c + ".start_factor")),
                         Double.parseDouble(m.get(c + ".end_factor")), Integer.parseInt(m.get(c + ".total_iters")));

@@ -44,10 +44,33 @@ class EndToEndTrainingTest {
         return model;
     }
 
+    static SequenceClassifier lstmClassifier(SafetensorsFile f) {
+        int in = Integer.parseInt(f.metadata().get("input_size"));
+        int h = Integer.parseInt(f.metadata().get("hidden_size"));
+        int c = Integer.parseInt(f.metadata().get("num_classes"));
+        SequenceClassifier model = new SequenceClassifier(
+                new dev.jrnn.nn.LSTM(RNNConfig.lstm(in, h).withBidirectional(true), 1L), new Linear(2 * h, c, 2L));
+        var sd = new java.util.LinkedHashMap<String, Tensor>();
+        for (String k : model.namedParameters().keySet()) {
+            sd.put(k, f.tensor(k));
+        }
+        model.loadStateDict(sd, true);
+        return model;
+    }
+
+    @Test
+    void lstmClassifierWithAdamAndClippingFollowsTorchsLossCurve() {
+        SafetensorsFile f = TrainFixtures.load("e2e_lstm.safetensors");
+        check("LSTM", f, lstmClassifier(f));
+    }
+
     @Test
     void rnnClassifierWithAdamAndClippingFollowsTorchsLossCurve() {
         SafetensorsFile f = TrainFixtures.load("e2e_rnn.safetensors");
-        SequenceClassifier model = rnnClassifier(f);
+        check("RNN", f, rnnClassifier(f));
+    }
+
+    private static void check(String what, SafetensorsFile f, SequenceClassifier model) {
         Tensor x = f.tensor("input");
         int[] y = ints(f.longs("target"));
         int steps = Integer.parseInt(f.metadata().get("steps"));
@@ -70,8 +93,8 @@ class EndToEndTrainingTest {
             worstLoss = Math.max(worstLoss, Math.abs(loss.item() - torchLoss[s]) / torchLoss[s]);
             worstNorm = Math.max(worstNorm, Math.abs(norm - torchNorm[s]) / torchNorm[s]);
         }
-        System.out.printf("EndToEnd RNN+Adam+clip: %d steps, loss %.5f -> %.5f (torch %.5f -> %.5f); max rel diff loss %.2e,"
-                + " grad norm %.2e%n", steps, losses[0], losses[steps - 1], torchLoss[0], torchLoss[steps - 1],
+        System.out.printf("EndToEnd %s+Adam+clip: %d steps, loss %.5f -> %.5f (torch %.5f -> %.5f); max rel diff loss %.2e,"
+                + " grad norm %.2e%n", what, steps, losses[0], losses[steps - 1], torchLoss[0], torchLoss[steps - 1],
                 worstLoss, worstNorm);
         assertThat(worstLoss).isLessThan(1e-4);
         assertThat(worstNorm).isLessThan(1e-4);

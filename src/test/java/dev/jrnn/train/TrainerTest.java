@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jrnn.io.Safetensors;
 import dev.jrnn.io.SafetensorsFile;
-import dev.jrnn.loss.CrossEntropyLoss;
-import dev.jrnn.loss.LossOutput;
-import dev.jrnn.nn.Linear;
-import dev.jrnn.nn.Parameter;
-import dev.jrnn.nn.RNN;
-import dev.jrnn.nn.RNNConfig;
 import dev.jrnn.nn.SequenceClassifier;
 import dev.jrnn.optim.Adam;
 import dev.jrnn.optim.CosineAnnealingLR;
+import dev.jrnn.optim.ReduceLROnPlateau;
 import dev.jrnn.optim.SGD;
 import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.Tensor;
@@ -34,26 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainerTest {
 
-    private static final int L = 6;
-    private static final int N = 40;
-    private static final int F = 3;
-    private static final int EPOCHS = 6;
-
-    /** Synthetic task: class 1 iff the sum of feature 0 over time is positive. */
-    private static final Tensor X = Tensor.normal(new Generator(11), 0f, 1f, L, N, F);   // (L, N, F)
-    private static final int[] Y = labels();
-
-    private static int[] labels() {
-        int[] y = new int[N];
-        for (int n = 0; n < N; n++) {
-            double s = 0;
-            for (int t = 0; t < L; t++) {
-                s += X.get(t, n, 0);
-            }
-            y[n] = s > 0 ? 1 : 0;
-        }
-        return y;
-    }
+    private static final int N = KillableRun.N;
+    private static final int EPOCHS = KillableRun.EPOCHS;
 
     /** A run's objects; {@code initSeed} sets the initial weights and the dropout generator's seed. */
     private static final class Run {
@@ -61,49 +38,31 @@ class TrainerTest {
         final Adam opt;
         final CosineAnnealingLR sched;
         final Trainer trainer;
+        private final KillableRun run;
 
         Run(long initSeed, TrainerConfig config) {
-            RNN rnn = new RNN(RNNConfig.rnn(F, 8).withNumLayers(2).withDropout(0.3), initSeed);
-            model = new SequenceClassifier(rnn, new Linear(8, 2, initSeed + 1));
-            opt = new Adam(model.parameters(), 0.02);
-            sched = new CosineAnnealingLR(opt, 4, 0.001);
-            trainer = new Trainer(model, opt, sched, config);
+            run = new KillableRun(initSeed, config, 0);
+            model = run.model;
+            opt = run.opt;
+            sched = run.sched;
+            trainer = run.trainer;
         }
 
         TrainingResult fit() throws IOException {
-            CrossEntropyLoss ce = CrossEntropyLoss.of();
-            return trainer.fit(N, idx -> {
-                SequenceClassifier.Output out = model.forward(batch(idx));
-                int[] y = new int[idx.length];
-                for (int i = 0; i < idx.length; i++) {
-                    y[i] = Y[idx[i]];
-                }
-                LossOutput loss = ce.forward(out.logits(), y);
-                out.backward(loss.backward());
-                return loss.item();
-            }, () -> ce.forward(model.forward(X).logits(), Y).item());
+            return run.fit();
         }
 
         float[][] weights() {
-            List<Parameter> ps = model.parameters();
-            float[][] w = new float[ps.size()][];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = ps.get(i).data().toArray();
-            }
-            return w;
+            return run.weights();
         }
     }
 
     private static Tensor batch(int[] idx) {
-        Tensor b = Tensor.zeros(L, idx.length, F);
-        for (int i = 0; i < idx.length; i++) {
-            b.select(1, i).copyFromInPlace(X.select(1, idx[i]));
-        }
-        return b;
+        return KillableRun.batch(idx);
     }
 
     private static TrainerConfig config() {
-        return TrainerConfig.of(EPOCHS, 8).withSeed(5).withClipGradNorm(1.0);
+        return KillableRun.config();
     }
 
     @Test
@@ -122,8 +81,9 @@ class TrainerTest {
             }
         });
         assertThatThrownBy(killed::fit).hasMessage("simulated kill");
-        assertThat(Checkpoint.load(ckpt, new Run(9, config()).model, new Run(9, config()).opt,
-                new Run(9, config()).sched, Map.of("shuffle", new Generator(0))).epoch()).isEqualTo(3);
+        Run probe = new Run(9, config());
+        assertThat(Checkpoint.load(ckpt, probe.model, probe.opt, probe.sched, Map.of("shuffle", new Generator(0))).epoch())
+                .isEqualTo(3);
 
         // a new process: other initial weights and dropout seed, all restored from the checkpoint
         Run resumed = new Run(99, config().withCheckpoint(ckpt));
@@ -148,18 +108,86 @@ class TrainerTest {
         System.out.printf("TrainerTest: train loss %s, eval loss %s%n", full.trainLosses(), full.evalLosses());
     }
 
+    /**
+     * A real kill: the run trains in a child JVM (same SIMD flags) and gets {@code SIGKILL} after its
+     * third epoch, wherever it is (possibly writing the checkpoint); the resumed run must still end with
+     * the uninterrupted run's history and weights.
+     */
     @Test
-    void oneSeedMakesTheRunDeterministicAndThreadCountDoesNotMatter() throws IOException {
+    void sigkillInAChildJvmAndResumeGivesTheUninterruptedRun(@TempDir Path dir) throws Exception {
+        Path ckpt = dir.resolve("run.safetensors");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+            cmd.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        }
+        if (System.getProperty("jrnn.simd") != null) {
+            cmd.add("-Djrnn.simd=" + System.getProperty("jrnn.simd"));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KillableRun.class.getName(), ckpt.toString(), "15"));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> lines = new ArrayList<>();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                lines.add(line);
+                if (line.equals("epoch 3")) {
+                    Thread.sleep(40);                   // into epoch 4 (a batch takes >= 15 ms)
+                    child.destroyForcibly();             // SIGKILL
+                    break;
+                }
+            }
+        }
+        assertThat(child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(lines).as("child output").contains("epoch 3").doesNotContain("done");
+        assertThat(Files.exists(ckpt)).isTrue();
+
+        Run resumed = new Run(99, config().withCheckpoint(ckpt));
+        TrainingResult r = resumed.fit();
+        Run uninterrupted = new Run(3, config());
+        TrainingResult full = uninterrupted.fit();
+        assertThat(r.trainLosses()).isEqualTo(full.trainLosses());
+        float[][] a = uninterrupted.weights();
+        float[][] b = resumed.weights();
+        for (int i = 0; i < a.length; i++) {
+            assertThat(b[i]).isEqualTo(a[i]);
+        }
+    }
+
+    @Test
+    void oneSeedMakesTheRunDeterministic() throws IOException {
+        TrainingResult a = new Run(3, config()).fit();
+        TrainingResult b = new Run(3, config()).fit();
+        assertThat(b.trainLosses()).isEqualTo(a.trainLosses());
+        assertThat(b.evalLosses()).isEqualTo(a.evalLosses());
+        TrainingResult otherShuffle = new Run(3, config().withSeed(6)).fit();
+        assertThat(otherShuffle.trainLosses()).isNotEqualTo(a.trainLosses());
+        TrainingResult otherDropout = new Run(4, config()).fit();
+        assertThat(otherDropout.trainLosses()).isNotEqualTo(a.trainLosses());
+    }
+
+    /**
+     * Hidden size 256 and batches of 20 make the GEMMs of the forward, the backward and the evaluation
+     * large enough ({@code >= 2^21} flops) to be split across threads.
+     */
+    @Test
+    void theThreadCountDoesNotChangeAnyBit() throws IOException {
         int threads = Threads.count();
+        TrainerConfig cfg = TrainerConfig.of(2, 20).withSeed(5).withClipGradNorm(1.0);
         try {
             Threads.setCount(1);
-            TrainingResult one = new Run(3, config()).fit();
+            KillableRun one = new KillableRun(3, cfg, 0, 256);
+            TrainingResult r1 = one.fit();
             Threads.setCount(3);
-            TrainingResult three = new Run(3, config()).fit();
-            assertThat(three.trainLosses()).isEqualTo(one.trainLosses());
-            assertThat(three.evalLosses()).isEqualTo(one.evalLosses());
-            TrainingResult otherShuffle = new Run(3, config().withSeed(6)).fit();
-            assertThat(otherShuffle.trainLosses()).isNotEqualTo(one.trainLosses());
+            KillableRun three = new KillableRun(3, cfg, 0, 256);
+            TrainingResult r3 = three.fit();
+            assertThat(r3.trainLosses()).isEqualTo(r1.trainLosses());
+            assertThat(r3.evalLosses()).isEqualTo(r1.evalLosses());
+            float[][] a = one.weights();
+            float[][] b = three.weights();
+            for (int i = 0; i < a.length; i++) {
+                assertThat(b[i]).isEqualTo(a[i]);
+            }
         } finally {
             Threads.setCount(threads);
         }
@@ -179,9 +207,41 @@ class TrainerTest {
         SGD sgd = new SGD(other.model.parameters(), 0.1);
         assertThatThrownBy(() -> Checkpoint.load(dir.resolve("c.safetensors"), other.model, sgd, null, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("optimizer is Adam, got SGD");
+        // a generator the file lacks: rejected, and nothing changed
+        float[] before = other.model.parameters().get(0).data().toArray();
+        double lrBefore = other.opt.lr();
+        assertThatThrownBy(() -> Checkpoint.load(dir.resolve("c.safetensors"), other.model, other.opt, other.sched,
+                Map.of("noise", new Generator(1)))).hasMessageContaining("rng.noise");
+        assertThat(other.model.parameters().get(0).data().toArray()).isEqualTo(before);
+        assertThat(other.opt.lr()).isEqualTo(lrBefore);
+        // objects that fit: loaded (one epoch of 40 examples in batches of 8 = 5 steps)
+        Checkpoint.load(dir.resolve("c.safetensors"), other.model, other.opt, other.sched, Map.of());
+        assertThat(other.opt.stepCount()).isEqualTo(5);
         try (var s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString())).containsExactly("c.safetensors");  // no temporary left
         }
+    }
+
+    @Test
+    void reduceLROnPlateauIsSteppedWithTheEvaluationLoss() throws IOException {
+        KillableRun base = new KillableRun(3, TrainerConfig.of(5, 40), 0);
+        ReduceLROnPlateau plateau = new ReduceLROnPlateau(base.opt, ReduceLROnPlateau.Mode.MIN, 0.5, 1, 1e-4,
+                ReduceLROnPlateau.ThresholdMode.REL, 0, 0, 1e-8);
+        Trainer trainer = new Trainer(base.model, base.opt, plateau, TrainerConfig.of(5, 40));
+        List<Double> lrs = new ArrayList<>();
+        trainer.addListener(new TrainingListener() {
+            @Override
+            public void onEpochEnd(EpochEnd e) {
+                lrs.add(e.lr());
+            }
+        });
+        trainer.fit(N, idx -> {
+            base.model.forward(batch(idx)).backward(Tensor.zeros(idx.length, 2));
+            return 1.0;
+        }, () -> 1.0);                                  // never improves after epoch 1
+        assertThat(lrs).containsExactly(0.02, 0.02, 0.01, 0.01, 0.005);
+        assertThatThrownBy(() -> new Trainer(base.model, new SGD(base.model.parameters(), 0.1), plateau,
+                TrainerConfig.of(1, 1))).hasMessageContaining("another optimizer");
     }
 
     @Test
