@@ -35,6 +35,8 @@ import java.util.Objects;
  * <p><b>Shapes.</b> As {@link RNN}: input {@code (L, N, H_in)} ({@code (N, L, H_in)} with
  * {@code batch_first}) or unbatched {@code (L, H_in)} through {@link #forwardUnbatched};
  * {@code h_0}/{@code h_n} {@code (D·num_layers, N, H)}, never batch-first; output {@code (L, N, D·H)}.
+ * Variable-length batches: {@link #forwardPacked(PackedSequence, Tensor)} (a {@link PackedSequence},
+ * see {@link RnnUtils}) and {@link #forward(Tensor, int[], Tensor)} (padded batch plus lengths).
  *
  * <p><b>Equivalent naive loop</b> (one layer, one direction, batched, {@code h_0 = 0}):
  * <pre>{@code

@@ -45,6 +45,11 @@ import java.util.Objects;
  *   <li>{@link #forward(Tensor, LSTMState)}: input {@code (L, N, H_in)} ({@code (N, L, H_in)} with
  *       {@code batch_first}); state {@code (h_0, c_0)} with {@code h_0 (D·num_layers, N, H_out)} and
  *       {@code c_0 (D·num_layers, N, H)}, never batch-first; omitted = zeros.</li>
+ *   <li>Variable-length batches: {@link #forwardPacked(PackedSequence, LSTMState)} takes a {@link PackedSequence}
+ *       (data {@code (Σ lengths, H_in)}, see {@link RnnUtils}) and returns a packed output
+ *       {@code (Σ lengths, D·H_out)} with {@code h_n} in the original batch order; {@link #forward(Tensor, int[], LSTMState)}
+ *       takes a padded batch and {@code lengths}. Each sequence behaves as if run alone on its own prefix;
+ *       outputs past a length are 0.</li>
  *   <li>{@link #forwardUnbatched(Tensor, LSTMState)}: input {@code (L, H_in)}, {@code h_0 (D·num_layers, H_out)},
  *       {@code c_0 (D·num_layers, H)}.</li>
  *   <li>Output {@code (L, N, D·H_out)} ({@code (N, L, D·H_out)} with {@code batch_first}), {@code h_n}

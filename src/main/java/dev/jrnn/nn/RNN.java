@@ -28,6 +28,11 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #forward(Tensor, Tensor)}: input {@code (L, N, H_in)}, or {@code (N, L, H_in)} with
  *       {@code batch_first}; {@code h_0} {@code (D·num_layers, N, H)} (never batch-first; omitted = zeros).</li>
+ *   <li>Variable-length batches: {@link #forwardPacked(PackedSequence, Tensor)} takes a {@link PackedSequence}
+ *       (data {@code (Σ lengths, H_in)}, see {@link RnnUtils}) and returns a packed output
+ *       {@code (Σ lengths, D·H_out)} with {@code h_n} in the original batch order; {@link #forward(Tensor, int[], Tensor)}
+ *       takes a padded batch and {@code lengths}. Each sequence behaves as if run alone on its own prefix;
+ *       outputs past a length are 0.</li>
  *   <li>{@link #forwardUnbatched(Tensor, Tensor)}: input {@code (L, H_in)}; {@code h_0}
  *       {@code (D·num_layers, H)}.</li>
  *   <li>Output {@code (L, N, D·H)} ({@code (N, L, D·H)} with {@code batch_first}, {@code (L, D·H)}
