@@ -254,6 +254,47 @@ class PackedPropertyTest {
     }
 
     @Test
+    void dropoutKeepsPaddingExactlyZero() {
+        // training mode with dropout between layers: structural checks only (torch's RNG cannot be matched)
+        for (Mode mode : Mode.values()) {
+            RNNConfig c = RNNConfig.of(mode, 3, 4).withNumLayers(2).withBidirectional(true).withDropout(0.5);
+            RNNBase m = build(c, 11);
+            m.train();
+            Tensor x = Tensor.normal(new Generator(2), 0f, 1f, 5, 3, 3);
+            int[] lengths = {2, 5, 4};
+            Tensor out;
+            Tensor dX;
+            Tensor g = Tensor.ones(5, 3, 8);
+            if (m instanceof LSTM) {
+                LSTMOutput o = ((LSTM) m).forward(x, lengths, null);
+                out = o.output();
+                dX = o.backward(g, null, null).input();
+            } else {
+                RNNOutput o = m instanceof GRU ? ((GRU) m).forward(x, lengths, null) : ((RNN) m).forward(x, lengths, null);
+                out = o.output();
+                dX = o.backward(g, null).input();
+            }
+            for (int i = 0; i < 3; i++) {
+                for (int t = 0; t < 5; t++) {
+                    for (float v : out.select(1, i).select(0, t).toArray()) {
+                        assertThat(Float.isFinite(v)).isTrue();
+                        if (t >= lengths[i]) {
+                            assertThat(v).isEqualTo(0f);
+                        }
+                    }
+                    for (float v : dX.select(1, i).select(0, t).toArray()) {
+                        assertThat(Float.isFinite(v)).isTrue();
+                        if (t >= lengths[i]) {
+                            assertThat(v).isEqualTo(0f);
+                        }
+                    }
+                }
+            }
+            assertThat(maxDiff(dX, Tensor.zeros(5, 3, 3))).isGreaterThan(0);
+        }
+    }
+
+    @Test
     void paddedInputDiffersFromPacked() {
         // checklist 92: running the padded tensor unpacked processes padding
         RNN rnn = new RNN(RNNConfig.rnn(3, 4).withBidirectional(true), 3);
