@@ -54,7 +54,11 @@ final class GatedLayers {
         PackedB whhT = Kernels.packTransposed(whh, g, hOut); // W_hhᵀ (H_out, G)
         float[] gates = rec == null ? gatesWs : new float[rows * g];   // (L, N, G)
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
-        Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
+        if (layout != null) {   // alive rows only
+            RNNBase.projectAlive(layout, x, in, wih, g, gates);
+        } else {
+            Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
+        }
         float[] bhh = null;
         if (c.bias()) {
             float[] bih = m.biasIh[grp].data().toArray();
@@ -64,6 +68,9 @@ final class GatedLayers {
                 b[j] = lstm || j < 2 * hidden ? bih[j] + bhh[j] : bih[j];
             }
             for (int row = 0; row < rows; row++) {
+                if (layout != null && row % batch >= layout.batchSize(row / batch)) {
+                    continue;   // past the sequence's length: never read
+                }
                 int o = row * g;
                 for (int j = 0; j < g; j++) {
                     gates[o + j] += b[j];

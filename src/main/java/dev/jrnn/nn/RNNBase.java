@@ -369,8 +369,12 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     record.weightHh[grp] = whhRows;
                 }
                 // A = X·W_ihᵀ (+ b_ih + b_hh) for every time step at once.
-                Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
-                        0f, gates, 0, g);
+                if (layout != null) {
+                    projectAlive(layout, layerIn, inSize, wih, g, gates);
+                } else {
+                    Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
+                            0f, gates, 0, g);
+                }
                 if (config.bias()) {
                     float[] bih = biasIh[grp].data().toArray();
                     float[] bhh = biasHh[grp].data().toArray();
@@ -379,6 +383,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                         b[j] = bih[j] + bhh[j];
                     }
                     for (int row = 0; row < seqLen * batch; row++) {
+                        if (layout != null && row % batch >= layout.batchSize(row / batch)) {
+                            continue;   // past the sequence's length: never read
+                        }
                         int o = row * g;
                         for (int j = 0; j < g; j++) {
                             gates[o + j] += b[j];
@@ -445,6 +452,23 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             layerIn = out;
         }
         return layerIn;
+    }
+
+    /**
+     * The input projection {@code A = X·W_ihᵀ} of a variable-length batch over the alive rows only: per step
+     * {@code t} one GEMM of {@code batchSizes[t]} rows against {@code W_ih} packed once. Rows past a
+     * sequence's length are left as they are (never read).
+     *
+     * @param x {@code (T_max, N, in)} internal layout; not modified
+     * @param w {@code W_ih (G, in)}; not modified
+     * @param gates {@code (T_max, N, G)}; the alive rows are overwritten
+     */
+    static void projectAlive(PackedLayout layout, float[] x, int in, float[] w, int g, float[] gates) {
+        PackedB wT = Kernels.packTransposed(w, g, in);
+        int batch = layout.batch;
+        for (int t = 0; t < layout.steps; t++) {
+            Kernels.sgemmPacked(layout.batchSize(t), 1f, x, t * batch * in, in, wT, 0f, gates, t * batch * g, g);
+        }
     }
 
     private void activate(float[] src, int srcOff, float[] dst, int dstOff, int n) {
