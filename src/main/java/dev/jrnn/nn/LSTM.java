@@ -152,7 +152,7 @@ public final class LSTM extends RNNBase {
      */
     public PackedLSTMOutput forwardPacked(PackedSequence input, LSTMState state) {
         PackedLayout lay = checkPacked(input);
-        VariableRun r = runVariable(lay, input.data(), state == null ? null : state.h(),
+        VariableRun r = runVariable(lay, input.dataView(), state == null ? null : state.h(),
                 state == null ? null : state.c());
         return new PackedLSTMOutput(input.withData(r.output), new LSTMOutput(r.output, r.hN, r.cN,
                 config.numLayers(), config.numDirections(), r.record, LSTMOutput.EVAL_MODE));

@@ -21,8 +21,7 @@ import java.util.Objects;
  *       {@code enforceSorted = true} (torch's {@code None}), and always set otherwise.</li>
  * </ul>
  *
- * <p>Immutable and thread-safe as far as this class goes: accessors return copies of the index arrays.
- * {@link #data()} is the tensor itself (not copied), as in torch; do not modify it.
+ * <p>Immutable and thread-safe: every accessor returns a copy (torch returns its tensors themselves).
  */
 public final class PackedSequence {
 
@@ -39,8 +38,13 @@ public final class PackedSequence {
         this.unsortedIndices = unsortedIndices;
     }
 
-    /** {@return the packed rows {@code (Σ lengths, *)}; shared, not copied} */
+    /** {@return a copy of the packed rows {@code (Σ lengths, *)} (a new tensor: this object stays immutable)} */
     public Tensor data() {
+        return data.copy();
+    }
+
+    /** {@return the packed rows themselves, for the package's readers; never modified} */
+    Tensor dataView() {
         return data;
     }
 

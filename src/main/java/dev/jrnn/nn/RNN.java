@@ -200,7 +200,7 @@ public final class RNN extends RNNBase {
      */
     public PackedRNNOutput forwardPacked(PackedSequence input, Tensor h0) {
         PackedLayout lay = checkPacked(input);
-        VariableRun r = runVariable(lay, input.data(), h0, null);
+        VariableRun r = runVariable(lay, input.dataView(), h0, null);
         return new PackedRNNOutput(input.withData(r.output),
                 new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record));
     }

@@ -228,7 +228,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     /** Checks a packed input: PyTorch's {@code input must have 2 dimensions, got k} and the feature size. */
     final PackedLayout checkPacked(PackedSequence input) {
         Objects.requireNonNull(input, "input");
-        Tensor data = input.data();
+        Tensor data = input.dataView();
         if (data.dim() != 2) {
             throw new IllegalArgumentException("input must have 2 dimensions, got " + data.dim());
         }

@@ -248,9 +248,9 @@ public final class RnnUtils {
         int[] bs = sequence.batchSizes();
         int n = bs[0];
         int[] order = sequence.sortedOrIdentity();
-        int[] shape = sequence.data().shape();
-        int width = sequence.data().numel() / shape[0];
-        float[] data = sequence.data().toArray();
+        int[] shape = sequence.dataView().shape();
+        int width = sequence.dataView().numel() / shape[0];
+        float[] data = sequence.dataView().toArray();
         float[] out = new float[totalLength * n * width];
         Arrays.fill(out, paddingValue);
         int row = 0;

@@ -295,6 +295,36 @@ class PackedPropertyTest {
     }
 
     @Test
+    void finalStatesSitInTheUnpackedOutput() {
+        // checklist 85/86: forward h_n = output[len_j − 1, j, :H], reverse h_n = output[0, j, H:], bit for bit
+        for (Mode mode : Mode.values()) {
+            RNNBase m = build(RNNConfig.of(mode, 3, 4).withBidirectional(true), 4);
+            m.eval();
+            Tensor x = Tensor.normal(new Generator(9), 0f, 1f, 6, 4, 3);
+            int[] lengths = {3, 6, 1, 3};
+            PackedSequence p = RnnUtils.packPaddedSequence(x, lengths, false, false);
+            PackedSequence out;
+            Tensor hN;
+            if (m instanceof LSTM) {
+                PackedLSTMOutput o = ((LSTM) m).forwardPacked(p);
+                out = o.output();
+                hN = o.hN();
+            } else {
+                PackedRNNOutput o = m instanceof GRU ? ((GRU) m).forwardPacked(p) : ((RNN) m).forwardPacked(p);
+                out = o.output();
+                hN = o.hN();
+            }
+            Tensor padded = RnnUtils.padPackedSequence(out).padded();   // (6, 4, 8)
+            for (int j = 0; j < 4; j++) {
+                assertThat(hN.select(0, 0).select(0, j).toArray())
+                        .containsExactly(padded.select(0, lengths[j] - 1).select(0, j).narrow(0, 0, 4).toArray());
+                assertThat(hN.select(0, 1).select(0, j).toArray())
+                        .containsExactly(padded.select(0, 0).select(0, j).narrow(0, 4, 4).toArray());
+            }
+        }
+    }
+
+    @Test
     void paddedInputDiffersFromPacked() {
         // checklist 92: running the padded tensor unpacked processes padding
         RNN rnn = new RNN(RNNConfig.rnn(3, 4).withBidirectional(true), 3);
