@@ -54,7 +54,7 @@ final class GatedLayers {
         PackedB whhT = Kernels.packTransposed(whh, g, hOut); // W_hhᵀ (H_out, G)
         float[] gates = rec == null ? gatesWs : new float[rows * g];   // (L, N, G)
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
-        if (layout != null) {   // alive rows only
+        if (layout != null && layout.perStep) {   // alive rows only
             RNNBase.projectAlive(layout, x, in, wih, g, gates);
         } else {
             Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
@@ -410,7 +410,11 @@ final class GatedLayers {
                 System.arraycopy(dhRun, 0, dH0, grp * batch * hOut, batch * hOut);
 
                 // dW_ih = dAᵀ·X over all L·N rows.
-                Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                if (lay != null && lay.perStep) {
+                    RNNBase.gradWeightAlive(lay, g, in, dA, x, dWih);
+                } else {
+                    Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                }
                 RNNBase.accumulate(m.weightIh[grp], dWih);
                 // dW_hh = Σ_t dA_hᵀ·h_prev(t): rows whose previous state is an output row are contiguous
                 // (t ≥ 1 forward, t ≤ L−2 reverse); the first processed step reads h_0.
@@ -418,7 +422,12 @@ final class GatedLayers {
                 int dAOut = dir == 0 ? batch * g : 0;
                 int hOutOff = (dir == 0 ? 0 : batch * dh) + dir * hOut;
                 int dAFirst = dir == 0 ? 0 : prevRows * g;
-                Kernels.sgemm(true, false, g, hOut, prevRows, 1f, dGh, dAOut, g, out, hOutOff, dh, 0f, dWhh, 0, hOut);
+                if (lay != null && lay.perStep) {
+                    RNNBase.gradRecurrentAlive(lay, dir, g, hOut, dh, dGh, out, dWhh);
+                } else {
+                    Kernels.sgemm(true, false, g, hOut, prevRows, 1f, dGh, dAOut, g, out, hOutOff, dh, 0f, dWhh, 0,
+                            hOut);
+                }
                 if (r.h0 != null) {
                     RNNBase.addH0Term(lay, dir, seqLen, batch, g, hOut, dGh, dAFirst, r.h0, grp, dWhh);
                 }
@@ -437,8 +446,12 @@ final class GatedLayers {
                     RNNBase.accumulate(m.weightHr[grp], dWhr);
                 }
                 // dX = dA·W_ih; the second direction adds to the first.
-                Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
-                        dir == 0 ? 0f : 1f, dIn, 0, in);
+                if (lay != null && lay.perStep) {
+                    RNNBase.gradInputAlive(lay, g, in, dA, r.weightIh[grp], dir == 0 ? 0f : 1f, dIn);
+                } else {
+                    Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
+                            dir == 0 ? 0f : 1f, dIn, 0, in);
+                }
             }
             if (layer > 0) {
                 boolean[] keep = r.keep[layer - 1];

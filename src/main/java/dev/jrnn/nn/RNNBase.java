@@ -369,7 +369,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     record.weightHh[grp] = whhRows;
                 }
                 // A = X·W_ihᵀ (+ b_ih + b_hh) for every time step at once.
-                if (layout != null) {
+                if (layout != null && layout.perStep) {
                     projectAlive(layout, layerIn, inSize, wih, g, gates);
                 } else {
                     Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
@@ -600,7 +600,11 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
                 // dW_ih = dAᵀ·X over all L·N rows.
                 float[] dWih = ws.dWih[layer];
-                Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                if (lay != null && lay.perStep) {
+                    gradWeightAlive(lay, g, in, dA, x, dWih);
+                } else {
+                    Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                }
                 accumulate(weightIh[grp], dWih);
                 // dW_hh = Σ_t dA_tᵀ·h_prev(t): the rows whose previous state is an output row are
                 // contiguous (t ≥ 1 forward, t ≤ L−2 reverse), then the first processed step reads h_0.
@@ -608,8 +612,12 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 int dAOut = dir == 0 ? batch * g : 0;
                 int hOut = (dir == 0 ? 0 : batch * dh) + dir * hidden;
                 int dAFirst = dir == 0 ? 0 : prevRows * g;
-                Kernels.sgemm(true, false, g, hidden, prevRows, 1f, dA, dAOut, g, out, hOut, dh,
-                        0f, ws.dWhh, 0, hidden);
+                if (lay != null && lay.perStep) {
+                    gradRecurrentAlive(lay, dir, g, hidden, dh, dA, out, ws.dWhh);
+                } else {
+                    Kernels.sgemm(true, false, g, hidden, prevRows, 1f, dA, dAOut, g, out, hOut, dh,
+                            0f, ws.dWhh, 0, hidden);
+                }
                 if (r.h0 != null) {
                     addH0Term(lay, dir, seqLen, batch, g, hidden, dA, dAFirst, r.h0, grp, ws.dWhh);
                 }
@@ -620,8 +628,12 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     accumulate(biasHh[grp], ws.dBias);
                 }
                 // dX = dA·W_ih; the second direction adds to the first.
-                Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
-                        dir == 0 ? 0f : 1f, dIn, 0, in);
+                if (lay != null && lay.perStep) {
+                    gradInputAlive(lay, g, in, dA, r.weightIh[grp], dir == 0 ? 0f : 1f, dIn);
+                } else {
+                    Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
+                            dir == 0 ? 0f : 1f, dIn, 0, in);
+                }
             }
             if (layer > 0) {
                 boolean[] keep = r.keep[layer - 1];
@@ -676,6 +688,50 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             if (hi > lo) {
                 Kernels.sgemm(true, false, g, width, hi - lo, 1f, dGh, (t * batch + lo) * g, g, h0,
                         (grp * batch + lo) * width, width, 1f, dWhh, 0, width);
+            }
+        }
+    }
+
+    /** Packed backward: {@code dW = Σ_t dA_tᵀ·X_t} over the alive rows of each step; overwrites {@code dW (G, in)}. */
+    static void gradWeightAlive(PackedLayout lay, int g, int in, float[] dA, float[] x, float[] dW) {
+        int batch = lay.batch;
+        for (int t = 0; t < lay.steps; t++) {
+            Kernels.sgemm(true, false, g, in, lay.batchSize(t), 1f, dA, t * batch * g, g, x, t * batch * in, in,
+                    t == 0 ? 0f : 1f, dW, 0, in);
+        }
+    }
+
+    /**
+     * Packed backward: {@code dX_t = dA_t·W} over the alive rows of each step ({@code beta} 0: overwrite,
+     * and rows past each length set to 0; 1: accumulate, those rows untouched).
+     */
+    static void gradInputAlive(PackedLayout lay, int g, int in, float[] dA, float[] w, float beta, float[] dIn) {
+        int batch = lay.batch;
+        for (int t = 0; t < lay.steps; t++) {
+            int m = lay.batchSize(t);
+            Kernels.sgemm(false, false, m, in, g, 1f, dA, t * batch * g, g, w, 0, in, beta, dIn, t * batch * in, in);
+            if (beta == 0f) {
+                Arrays.fill(dIn, (t * batch + m) * in, (t + 1) * batch * in, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packed backward: {@code dW_hh = Σ dA_rowᵀ·h_prev} over the alive rows whose previous state is an
+     * output row (forward: step {@code t ≥ 1}, rows {@code < batchSizes[t]}; reverse: rows
+     * {@code < batchSizes[t+1]}, from step {@code t+1}); overwrites {@code dW (G, width)}. The rows that
+     * start from {@code h_0} are added by {@link #addH0Term}.
+     */
+    static void gradRecurrentAlive(PackedLayout lay, int dir, int g, int width, int ldOut, float[] dGh, float[] out,
+                                   float[] dW) {
+        Arrays.fill(dW, 0, g * width, 0f);
+        int batch = lay.batch;
+        for (int t = 0; t < lay.steps; t++) {
+            int m = dir == 0 ? (t >= 1 ? lay.batchSize(t) : 0) : lay.batchSize(t + 1);
+            int prev = dir == 0 ? t - 1 : t + 1;
+            if (m > 0) {
+                Kernels.sgemm(true, false, g, width, m, 1f, dGh, t * batch * g, g, out, prev * batch * ldOut
+                        + dir * width, ldOut, 1f, dW, 0, width);
             }
         }
     }
