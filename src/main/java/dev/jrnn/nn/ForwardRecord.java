@@ -21,6 +21,7 @@ final class ForwardRecord {
     final int batch;
     final boolean unbatched;
     final boolean batchFirst;
+    PackedLayout layout;     // variable-length batch (states and rows sorted inside), or null
     float[] h0;              // (D·num_layers, N, H), or null when h_0 was omitted (zeros)
     float[][] inputs;        // [layer] (L, N, in_k) time-major, post-dropout; inputs[0] is the input x
     float[][] outputs;       // [layer] (L, N, D·H) time-major, pre-dropout

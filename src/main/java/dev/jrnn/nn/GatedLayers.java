@@ -36,7 +36,8 @@ final class GatedLayers {
      * @param rec null, or receives the activations backward needs; modified
      */
     static void forwardDirection(RNNBase m, int layer, int dir, float[] x, int seqLen, int batch, float[] h0,
-                                 float[] c0, float[] out, float[] hN, float[] cN, float[] gatesWs, ForwardRecord rec) {
+                                 float[] c0, float[] out, float[] hN, float[] cN, float[] gatesWs, ForwardRecord rec,
+                                 PackedLayout layout) {
         RNNConfig c = m.config;
         boolean lstm = c.mode() == Mode.LSTM;
         int dirs = c.numDirections();
@@ -53,7 +54,11 @@ final class GatedLayers {
         PackedB whhT = Kernels.packTransposed(whh, g, hOut); // W_hhᵀ (H_out, G)
         float[] gates = rec == null ? gatesWs : new float[rows * g];   // (L, N, G)
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
-        Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
+        if (layout != null && layout.perStep) {   // alive rows only
+            RNNBase.projectAlive(layout, x, in, wih, g, gates);
+        } else {
+            Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
+        }
         float[] bhh = null;
         if (c.bias()) {
             float[] bih = m.biasIh[grp].data().toArray();
@@ -63,11 +68,23 @@ final class GatedLayers {
                 b[j] = lstm || j < 2 * hidden ? bih[j] + bhh[j] : bih[j];
             }
             for (int row = 0; row < rows; row++) {
+                if (layout != null && row % batch >= layout.batchSize(row / batch)) {
+                    continue;   // past the sequence's length: never read
+                }
                 int o = row * g;
                 for (int j = 0; j < g; j++) {
                     gates[o + j] += b[j];
                 }
             }
+        }
+        if (layout != null) {
+            forwardPacked(m, layout, dir, grp, seqLen, batch, h0, c0, out, hN, cN, gates, bhh, rec);
+            if (rec != null) {
+                rec.gates[grp] = gates;
+                rec.weightIh[grp] = wih;
+                rec.weightHh[grp] = whh;
+            }
+            return;
         }
         float[] hPrev = h0 == null ? new float[batch * hOut] : h0;
         int hOff = h0 == null ? 0 : grp * batch * hOut;
@@ -145,6 +162,92 @@ final class GatedLayers {
     }
 
     /**
+     * The recurrence of one layer-direction over a sorted variable-length batch ({@link PackedLayout}):
+     * at step {@code t} only the first {@code batchSizes[t]} rows are computed. The state rows
+     * {@code hS (N, H_out)} / {@code cS (N, H)} start as {@code h_0}/{@code c_0}; row {@code n} is read
+     * and rewritten at each of its steps and then left alone, so they end as {@code h_n}/{@code c_n} for
+     * both directions (the reverse direction starts each sequence at its own last element from its
+     * {@code h_0} row).
+     *
+     * @param gates {@code (T_max, N, G)} with the input projection and biases; activated in place
+     */
+    private static void forwardPacked(RNNBase m, PackedLayout layout, int dir, int grp, int seqLen, int batch,
+                                      float[] h0, float[] c0, float[] out, float[] hN, float[] cN, float[] gates,
+                                      float[] bhh, ForwardRecord rec) {
+        RNNConfig c = m.config;
+        int hidden = c.hiddenSize();
+        int hOut = c.outputHiddenSize();
+        int proj = c.projSize();
+        int g = c.gateSize();
+        int dh = c.numDirections() * hOut;
+        int rows = seqLen * batch;
+        PackedB whhT = Kernels.packTransposed(m.weightHh[grp].data().toArray(), g, hOut);
+        float[] hS = new float[batch * hOut];   // (N, H_out)
+        if (h0 != null) {
+            System.arraycopy(h0, grp * batch * hOut, hS, 0, batch * hOut);
+        }
+        if (c.mode() == Mode.LSTM) {
+            float[] cS = new float[batch * hidden];   // (N, H)
+            if (c0 != null) {
+                System.arraycopy(c0, grp * batch * hidden, cS, 0, batch * hidden);
+            }
+            float[] cells = new float[(rec != null ? rows : batch) * hidden];   // (T, N, H) or (N, H)
+            float[] whr = proj > 0 ? m.weightHr[grp].data().toArray() : null;  // (P, H)
+            PackedB whrT = proj > 0 ? Kernels.packTransposed(whr, proj, hidden) : null;
+            float[] hTilde = proj > 0 ? new float[(rec != null ? rows : batch) * hidden] : null;
+            for (int s = 0; s < seqLen; s++) {
+                int t = dir == 0 ? s : seqLen - 1 - s;
+                int alive = layout.batchSize(t);
+                int gOff = t * batch * g;
+                Kernels.sgemmPacked(alive, 1f, hS, 0, hOut, whhT, 1f, gates, gOff, g);
+                int outOff = t * batch * dh + dir * hOut;
+                int cOff = rec != null ? t * batch * hidden : 0;
+                for (int n = 0; n < alive; n++) {
+                    if (proj == 0) {
+                        LstmStep.forward(gates, gOff + n * g, cS, n * hidden, cells, cOff + n * hidden,
+                                out, outOff + n * dh, hidden);
+                    } else {
+                        LstmStep.forward(gates, gOff + n * g, cS, n * hidden, cells, cOff + n * hidden,
+                                hTilde, cOff + n * hidden, hidden);
+                    }
+                }
+                if (proj > 0) {
+                    Kernels.sgemmPacked(alive, 1f, hTilde, cOff, hidden, whrT, 0f, out, outOff, dh);
+                }
+                for (int n = 0; n < alive; n++) {
+                    System.arraycopy(out, outOff + n * dh, hS, n * hOut, hOut);
+                    System.arraycopy(cells, cOff + n * hidden, cS, n * hidden, hidden);
+                }
+            }
+            System.arraycopy(cS, 0, cN, grp * batch * hidden, batch * hidden);
+            if (rec != null) {
+                rec.cells[grp] = cells;
+                rec.hTilde[grp] = hTilde;
+                rec.weightHr[grp] = whr;
+            }
+        } else {
+            float[] gh = new float[batch * g];                           // (N, 3H)
+            float[] ghn = rec != null ? new float[rows * hidden] : null;  // (T, N, H)
+            for (int s = 0; s < seqLen; s++) {
+                int t = dir == 0 ? s : seqLen - 1 - s;
+                int alive = layout.batchSize(t);
+                int gOff = t * batch * g;
+                Kernels.sgemmPacked(alive, 1f, hS, 0, hOut, whhT, 0f, gh, 0, g);
+                int outOff = t * batch * dh + dir * hOut;
+                for (int n = 0; n < alive; n++) {
+                    GruStep.forward(gates, gOff + n * g, gh, n * g, bhh, 2 * hidden, hS, n * hOut,
+                            out, outOff + n * dh, ghn, (t * batch + n) * hidden, hidden);
+                    System.arraycopy(out, outOff + n * dh, hS, n * hOut, hOut);
+                }
+            }
+            if (rec != null) {
+                rec.ghn[grp] = ghn;
+            }
+        }
+        System.arraycopy(hS, 0, hN, grp * batch * hOut, batch * hOut);
+    }
+
+    /**
      * Backprop-through-time of one recorded LSTM or GRU forward: accumulates ({@code +=}) into every
      * parameter's gradient and returns {@code {∂L/∂input, ∂L/∂h_0, ∂L/∂c_0}} (the last null for GRU).
      *
@@ -189,14 +292,21 @@ final class GatedLayers {
         }
         float[] dCur = ws.dOutA;    // gradient of the current layer's output (L, N, D·H_out)
         float[] dIn = ws.dOutB;     // gradient of the current layer's input (L, N, in_k)
+        PackedLayout lay = r.layout;
         if (gradOutput == null) {
             Arrays.fill(dCur, 0, rows * dh, 0f);
+        } else if (lay != null) {
+            System.arraycopy(lay.toInternal(gradOutput, dh), 0, dCur, 0, rows * dh);
         } else {
             Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
             System.arraycopy(tm.toArray(), 0, dCur, 0, rows * dh);
         }
         float[] gh = gradHn == null ? null : gradHn.toArray();   // (D·layers, N, H_out)
         float[] gc = gradCn == null ? null : gradCn.toArray();   // (D·layers, N, H)
+        if (lay != null) {
+            gh = gh == null ? null : lay.sortState(gh, groups, hOut);
+            gc = gc == null ? null : lay.sortState(gc, groups, hidden);
+        }
         float[] dH0 = new float[groups * batch * hOut];          // (D·layers, N, H_out), returned
         float[] dC0 = lstm ? new float[groups * batch * hidden] : null;  // (D·layers, N, H), returned
         float[] dA = ws.dA;
@@ -224,6 +334,15 @@ final class GatedLayers {
                 }
                 float[] gates = r.gates[grp];
                 PackedB whh = Kernels.pack(r.weightHh[grp], g, hOut);   // W_hh (G, H_out) packed
+                if (lay != null) {   // rows past a sequence's length stay 0
+                    Arrays.fill(dA, 0, rows * g, 0f);
+                    if (!lstm) {
+                        Arrays.fill(dGh, 0, rows * g, 0f);
+                    }
+                    if (proj > 0) {
+                        Arrays.fill(dHs, 0, rows * proj, 0f);
+                    }
+                }
                 if (lstm) {
                     if (gc == null) {
                         Arrays.fill(dcRun, 0f);
@@ -234,17 +353,18 @@ final class GatedLayers {
                     PackedB whr = proj > 0 ? Kernels.pack(r.weightHr[grp], proj, hidden) : null;  // W_hr (P, H)
                     for (int s = 0; s < seqLen; s++) {
                         int t = dir == 0 ? seqLen - 1 - s : s;
+                        int alive = lay == null ? batch : lay.batchSize(t);
                         int outOff = t * batch * dh + dir * hOut;
                         if (proj > 0) {
                             int o = t * batch * proj;
-                            for (int n = 0; n < batch; n++) {
+                            for (int n = 0; n < alive; n++) {
                                 for (int j = 0; j < proj; j++) {
                                     dHs[o + n * proj + j] = dhRun[n * proj + j] + dCur[outOff + n * dh + j];
                                 }
                             }
-                            Kernels.sgemmPacked(batch, 1f, dHs, o, proj, whr, 0f, dht, 0, hidden);
+                            Kernels.sgemmPacked(alive, 1f, dHs, o, proj, whr, 0f, dht, 0, hidden);
                         } else {
-                            for (int n = 0; n < batch; n++) {
+                            for (int n = 0; n < alive; n++) {
                                 for (int j = 0; j < hidden; j++) {
                                     dht[n * hidden + j] = dhRun[n * hidden + j] + dCur[outOff + n * dh + j];
                                 }
@@ -253,35 +373,48 @@ final class GatedLayers {
                         boolean first = dir == 0 ? t == 0 : t == seqLen - 1;
                         float[] cp = first ? r.c0 : cells;
                         int cpOff = first ? grp * batch * hidden : (dir == 0 ? t - 1 : t + 1) * batch * hidden;
-                        for (int n = 0; n < batch; n++) {
+                        // packed reverse: rows at their own last element start from c_0
+                        int firstRow = lay != null && dir == 1 ? lay.batchSize(t + 1) : batch;
+                        for (int n = 0; n < alive; n++) {
                             int row = t * batch + n;
+                            boolean fromC0 = n >= firstRow;
                             LstmStep.backward(dht, n * hidden, dcRun, n * hidden, gates, row * g, cells, row * hidden,
-                                    cp, cpOff + n * hidden, tanhC, dA, row * g, hidden);
+                                    fromC0 ? r.c0 : cp, fromC0 ? (grp * batch + n) * hidden : cpOff + n * hidden,
+                                    tanhC, dA, row * g, hidden);
                         }
-                        Kernels.sgemmPacked(batch, 1f, dA, t * batch * g, g, whh, 0f, dhRun, 0, hOut);
+                        Kernels.sgemmPacked(alive, 1f, dA, t * batch * g, g, whh, 0f, dhRun, 0, hOut);
                     }
                     System.arraycopy(dcRun, 0, dC0, grp * batch * hidden, batch * hidden);
                 } else {
                     float[] ghn = r.ghn[grp];
                     for (int s = 0; s < seqLen; s++) {
                         int t = dir == 0 ? seqLen - 1 - s : s;
+                        int alive = lay == null ? batch : lay.batchSize(t);
                         int outOff = t * batch * dh + dir * hOut;
                         boolean first = dir == 0 ? t == 0 : t == seqLen - 1;
                         float[] hp = first ? r.h0 : out;
                         int hpOff = first ? grp * batch * hOut : (dir == 0 ? t - 1 : t + 1) * batch * dh + dir * hOut;
                         int ldp = first ? hOut : dh;
-                        for (int n = 0; n < batch; n++) {
+                        // packed reverse: rows at their own last element start from h_0
+                        int firstRow = lay != null && dir == 1 ? lay.batchSize(t + 1) : batch;
+                        for (int n = 0; n < alive; n++) {
                             int row = t * batch + n;
+                            boolean fromH0 = n >= firstRow;
                             GruStep.backward(dhRun, n * hidden, dCur, outOff + n * dh, gates, row * g, ghn, row * hidden,
-                                    hp, hpOff + n * ldp, dA, dGh, row * g, hidden);
+                                    fromH0 ? r.h0 : hp, fromH0 ? (grp * batch + n) * hOut : hpOff + n * ldp,
+                                    dA, dGh, row * g, hidden);
                         }
-                        Kernels.sgemmPacked(batch, 1f, dGh, t * batch * g, g, whh, 1f, dhRun, 0, hOut);
+                        Kernels.sgemmPacked(alive, 1f, dGh, t * batch * g, g, whh, 1f, dhRun, 0, hOut);
                     }
                 }
                 System.arraycopy(dhRun, 0, dH0, grp * batch * hOut, batch * hOut);
 
                 // dW_ih = dAᵀ·X over all L·N rows.
-                Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                if (lay != null && lay.perStep) {
+                    RNNBase.gradWeightAlive(lay, g, in, dA, x, dWih);
+                } else {
+                    Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                }
                 RNNBase.accumulate(m.weightIh[grp], dWih);
                 // dW_hh = Σ_t dA_hᵀ·h_prev(t): rows whose previous state is an output row are contiguous
                 // (t ≥ 1 forward, t ≤ L−2 reverse); the first processed step reads h_0.
@@ -289,10 +422,14 @@ final class GatedLayers {
                 int dAOut = dir == 0 ? batch * g : 0;
                 int hOutOff = (dir == 0 ? 0 : batch * dh) + dir * hOut;
                 int dAFirst = dir == 0 ? 0 : prevRows * g;
-                Kernels.sgemm(true, false, g, hOut, prevRows, 1f, dGh, dAOut, g, out, hOutOff, dh, 0f, dWhh, 0, hOut);
+                if (lay != null && lay.perStep) {
+                    RNNBase.gradRecurrentAlive(lay, dir, g, hOut, dh, dGh, out, dWhh);
+                } else {
+                    Kernels.sgemm(true, false, g, hOut, prevRows, 1f, dGh, dAOut, g, out, hOutOff, dh, 0f, dWhh, 0,
+                            hOut);
+                }
                 if (r.h0 != null) {
-                    Kernels.sgemm(true, false, g, hOut, batch, 1f, dGh, dAFirst, g, r.h0, grp * batch * hOut, hOut,
-                            1f, dWhh, 0, hOut);
+                    RNNBase.addH0Term(lay, dir, seqLen, batch, g, hOut, dGh, dAFirst, r.h0, grp, dWhh);
                 }
                 RNNBase.accumulate(m.weightHh[grp], dWhh);
                 if (c.bias()) {
@@ -309,8 +446,12 @@ final class GatedLayers {
                     RNNBase.accumulate(m.weightHr[grp], dWhr);
                 }
                 // dX = dA·W_ih; the second direction adds to the first.
-                Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
-                        dir == 0 ? 0f : 1f, dIn, 0, in);
+                if (lay != null && lay.perStep) {
+                    RNNBase.gradInputAlive(lay, g, in, dA, r.weightIh[grp], dir == 0 ? 0f : 1f, dIn);
+                } else {
+                    Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
+                            dir == 0 ? 0f : 1f, dIn, 0, in);
+                }
             }
             if (layer > 0) {
                 boolean[] keep = r.keep[layer - 1];
@@ -330,7 +471,13 @@ final class GatedLayers {
         Tensor gradInput;
         Tensor gradH0;
         Tensor gradC0 = null;
-        if (r.unbatched) {
+        if (lay != null) {
+            gradInput = lay.toExternal(dCur, inputSize);
+            gradH0 = Tensor.of(lay.unsortState(dH0, groups, hOut), groups, batch, hOut);
+            if (lstm) {
+                gradC0 = Tensor.of(lay.unsortState(dC0, groups, hidden), groups, batch, hidden);
+            }
+        } else if (r.unbatched) {
             gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, inputSize);
             gradH0 = Tensor.of(dH0, groups, hOut);
             if (lstm) {

@@ -45,6 +45,11 @@ import java.util.Objects;
  *   <li>{@link #forward(Tensor, LSTMState)}: input {@code (L, N, H_in)} ({@code (N, L, H_in)} with
  *       {@code batch_first}); state {@code (h_0, c_0)} with {@code h_0 (D·num_layers, N, H_out)} and
  *       {@code c_0 (D·num_layers, N, H)}, never batch-first; omitted = zeros.</li>
+ *   <li>Variable-length batches: {@link #forwardPacked(PackedSequence, LSTMState)} takes a {@link PackedSequence}
+ *       (data {@code (Σ lengths, H_in)}, see {@link RnnUtils}) and returns a packed output
+ *       {@code (Σ lengths, D·H_out)} with {@code h_n} in the original batch order; {@link #forward(Tensor, int[], LSTMState)}
+ *       takes a padded batch and {@code lengths}. Each sequence behaves as if run alone on its own prefix;
+ *       outputs past a length are 0.</li>
  *   <li>{@link #forwardUnbatched(Tensor, LSTMState)}: input {@code (L, H_in)}, {@code h_0 (D·num_layers, H_out)},
  *       {@code c_0 (D·num_layers, H)}.</li>
  *   <li>Output {@code (L, N, D·H_out)} ({@code (N, L, D·H_out)} with {@code batch_first}), {@code h_n}
@@ -127,6 +132,48 @@ public final class LSTM extends RNNBase {
     public LSTMOutput forward(Tensor input, LSTMState state) {
         checkInputRank(input, true);
         return run(input, state, true);
+    }
+
+    /** Runs over a packed batch from a zero state; see {@link #forwardPacked(PackedSequence, LSTMState)}. */
+    public PackedLSTMOutput forwardPacked(PackedSequence input) {
+        return forwardPacked(input, null);
+    }
+
+    /**
+     * Runs over a packed batch of variable-length sequences (PyTorch's packed forward): each sequence
+     * behaves as if run alone on its own valid prefix. {@code batch_first} does not apply.
+     *
+     * @param input packed data {@code (Σ lengths, H_in)}; not modified
+     * @param state {@code (h_0 (D·num_layers, N, H_out), c_0 (D·num_layers, N, H))} in the original batch
+     *     order, or null for zeros; not modified
+     * @return the packed output {@code (Σ lengths, D·H_out)}, {@code h_n} and {@code c_n} in the original order
+     * @throws IllegalArgumentException if the data is not 2-D, its feature size is wrong, or a state's
+     *     shape is wrong (checked before any permutation)
+     */
+    public PackedLSTMOutput forwardPacked(PackedSequence input, LSTMState state) {
+        PackedLayout lay = checkPacked(input);
+        VariableRun r = runVariable(lay, input.dataView(), state == null ? null : state.h(),
+                state == null ? null : state.c());
+        return new PackedLSTMOutput(input.withData(r.output), new LSTMOutput(r.output, r.hN, r.cN,
+                config.numLayers(), config.numDirections(), r.record, LSTMOutput.EVAL_MODE));
+    }
+
+    /**
+     * Runs over a padded batch with per-sequence lengths: the same results as packing with
+     * {@code enforce_sorted=False}, running, and unpacking to the input's length {@code L}. Outputs past
+     * each length are exactly 0; {@code h_n}/{@code c_n} hold each sequence's own final state.
+     *
+     * @param input {@code (L, N, H_in)}, or {@code (N, L, H_in)} with {@code batch_first}; not modified
+     * @param lengths {@code (N)}, each in {@code [1, L]}, any order; not modified
+     * @param state {@code (h_0, c_0)} or null for zeros; not modified
+     * @return output in the input's layout, {@code h_n}, {@code c_n}; its backward takes gradients in the
+     *     same layout
+     */
+    public LSTMOutput forward(Tensor input, int[] lengths, LSTMState state) {
+        PackedLayout lay = checkPadded(input, lengths);
+        VariableRun r = runVariable(lay, input, state == null ? null : state.h(), state == null ? null : state.c());
+        return new LSTMOutput(r.output, r.hN, r.cN, config.numLayers(), config.numDirections(), r.record,
+                LSTMOutput.EVAL_MODE);
     }
 
     /** Runs the LSTM over one unbatched sequence {@code (L, H_in)} from a zero state. */

@@ -28,6 +28,11 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #forward(Tensor, Tensor)}: input {@code (L, N, H_in)}, or {@code (N, L, H_in)} with
  *       {@code batch_first}; {@code h_0} {@code (D·num_layers, N, H)} (never batch-first; omitted = zeros).</li>
+ *   <li>Variable-length batches: {@link #forwardPacked(PackedSequence, Tensor)} takes a {@link PackedSequence}
+ *       (data {@code (Σ lengths, H_in)}, see {@link RnnUtils}) and returns a packed output
+ *       {@code (Σ lengths, D·H_out)} with {@code h_n} in the original batch order; {@link #forward(Tensor, int[], Tensor)}
+ *       takes a padded batch and {@code lengths}. Each sequence behaves as if run alone on its own prefix;
+ *       outputs past a length are 0.</li>
  *   <li>{@link #forwardUnbatched(Tensor, Tensor)}: input {@code (L, H_in)}; {@code h_0}
  *       {@code (D·num_layers, H)}.</li>
  *   <li>Output {@code (L, N, D·H)} ({@code (N, L, D·H)} with {@code batch_first}, {@code (L, D·H)}
@@ -174,6 +179,51 @@ public final class RNN extends RNNBase {
             output = output.transpose(0, 1).contiguous();
         }
         return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections(), record);
+    }
+
+    /** Runs over a packed batch with {@code h_0} = zeros; see {@link #forwardPacked(PackedSequence, Tensor)}. */
+    public PackedRNNOutput forwardPacked(PackedSequence input) {
+        return forwardPacked(input, null);
+    }
+
+    /**
+     * Runs over a packed batch of variable-length sequences (PyTorch's packed forward): each sequence
+     * behaves as if run alone on its own valid prefix. {@code batch_first} does not apply.
+     *
+     * @param input packed data {@code (Σ lengths, H_in)}; not modified
+     * @param h0 {@code (D·num_layers, N, H)} in the original batch order ({@code N} = number of
+     *     sequences), or null for zeros; not modified
+     * @return the packed output {@code (Σ lengths, D·H)} and {@code h_n} in the original order
+     * @throws IllegalArgumentException if the data is not 2-D ({@code input must have 2 dimensions, got 3}),
+     *     its feature size is wrong, or {@code h_0}'s shape is not {@code (D·num_layers, N, H)} (checked
+     *     before any permutation)
+     */
+    public PackedRNNOutput forwardPacked(PackedSequence input, Tensor h0) {
+        PackedLayout lay = checkPacked(input);
+        VariableRun r = runVariable(lay, input.dataView(), h0, null);
+        return new PackedRNNOutput(input.withData(r.output),
+                new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record));
+    }
+
+    /**
+     * Runs over a padded batch with per-sequence lengths: the same results as packing with
+     * {@code enforce_sorted=False}, running, and unpacking to the input's length {@code L}. Outputs
+     * past each length are exactly 0; {@code h_n} holds each sequence's own final state.
+     *
+     * @param input {@code (L, N, H_in)}, or {@code (N, L, H_in)} with {@code batch_first}; values past
+     *     each length are ignored; not modified
+     * @param lengths {@code (N)}, each in {@code [1, L]}, any order; not modified
+     * @param h0 {@code (D·num_layers, N, H)} or null for zeros; not modified
+     * @return output in the input's layout (zeros past each length) and {@code h_n}; its
+     *     {@link RNNOutput#backward} takes gradients in the same layout and returns exact zeros past
+     *     each length
+     * @throws IllegalArgumentException on a wrong rank or shape, or invalid lengths (messages of
+     *     {@link RnnUtils#packPaddedSequence}, plus a length larger than {@code L})
+     */
+    public RNNOutput forward(Tensor input, int[] lengths, Tensor h0) {
+        PackedLayout lay = checkPadded(input, lengths);
+        VariableRun r = runVariable(lay, input, h0, null);
+        return new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record);
     }
 
     /** Runs the RNN over one unbatched sequence {@code (L, H_in)} with {@code h_0} = zeros. */

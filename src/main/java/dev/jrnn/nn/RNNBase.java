@@ -223,6 +223,89 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         }
     }
 
+    // ------------------------------------------------------------------------------ variable-length batches
+
+    /** Checks a packed input: PyTorch's {@code input must have 2 dimensions, got k} and the feature size. */
+    final PackedLayout checkPacked(PackedSequence input) {
+        Objects.requireNonNull(input, "input");
+        Tensor data = input.dataView();
+        if (data.dim() != 2) {
+            throw new IllegalArgumentException("input must have 2 dimensions, got " + data.dim());
+        }
+        checkInputSize(data);
+        return PackedLayout.ofPacked(input);
+    }
+
+    /**
+     * Checks a padded batch with lengths (rank, feature size, then the lengths with
+     * {@link RnnUtils#packPaddedSequence}'s messages, any order allowed, each {@code ≤ L}).
+     */
+    final PackedLayout checkPadded(Tensor input, int[] lengths) {
+        checkInputRank(input, true);
+        Objects.requireNonNull(lengths, "lengths");
+        checkInputSize(input);
+        boolean bf = config.batchFirst();
+        int steps = input.size(bf ? 1 : 0);
+        int batch = input.size(bf ? 0 : 1);
+        int[] order = RnnUtils.checkLengths(input, lengths, batch, steps, false);
+        return PackedLayout.ofPadded(lengths, order, bf, steps);
+    }
+
+    /**
+     * The forward of a variable-length batch (RNN, GRU, LSTM): states validated in the caller's order
+     * before any permutation (expected batch = number of sequences), then sorted, run with the
+     * per-step alive rows only, and {@code h_n}/{@code c_n} put back in the caller's order.
+     *
+     * @param input the external input (packed data {@code (Σ lengths, H_in)} or the padded batch)
+     * @param h0 {@code (D·num_layers, N, H_out)} original order, or null; not modified
+     * @param c0 LSTM {@code (D·num_layers, N, H)} original order, or null; not modified
+     * @return {@code {output (external layout), h_n, c_n (LSTM; else null)}} and the record (training)
+     */
+    final VariableRun runVariable(PackedLayout lay, Tensor input, Tensor h0, Tensor c0) {
+        boolean lstm = config.mode() == Mode.LSTM;
+        int hOut = config.outputHiddenSize();
+        int hidden = config.hiddenSize();
+        int[] hShape = expectedHiddenShape(lay.batch, true, hOut);
+        int[] cShape = expectedHiddenShape(lay.batch, true, hidden);
+        if (h0 != null) {
+            checkHidden(h0, hShape, true, lstm ? "hidden[0]" : "hidden");
+        }
+        if (c0 != null) {
+            checkHidden(c0, cShape, true, "hidden[1]");
+        }
+        int groups = hShape[0];
+        float[] h0s = h0 == null ? null : lay.sortState(h0.toArray(), groups, hOut);
+        float[] c0s = c0 == null ? null : lay.sortState(c0.toArray(), groups, hidden);
+        float[] hN = new float[groups * lay.batch * hOut];
+        float[] cN = lstm ? new float[groups * lay.batch * hidden] : null;
+        ForwardRecord record = isTraining() ? new ForwardRecord(this, lay.steps, lay.batch, false, false, h0s) : null;
+        if (record != null) {
+            record.layout = lay;
+            record.c0 = c0s;
+        }
+        float[] out = runLayers(lay.toInternal(input, config.inputSize()), lay.steps, lay.batch, h0s, c0s, hN, cN,
+                record, lay);
+        Tensor output = lay.toExternal(out, config.numDirections() * hOut);
+        Tensor hNt = Tensor.of(lay.unsortState(hN, groups, hOut), hShape);
+        Tensor cNt = lstm ? Tensor.of(lay.unsortState(cN, groups, hidden), cShape) : null;
+        return new VariableRun(output, hNt, cNt, record);
+    }
+
+    /** The result of {@link #runVariable}. */
+    static final class VariableRun {
+        final Tensor output;   // packed data (Σ lengths, D·H_out), or padded in the input's layout
+        final Tensor hN;       // (D·num_layers, N, H_out), original order
+        final Tensor cN;       // LSTM (D·num_layers, N, H), original order; else null
+        final ForwardRecord record;
+
+        VariableRun(Tensor output, Tensor hN, Tensor cN, ForwardRecord record) {
+            this.output = output;
+            this.hN = hN;
+            this.cN = cN;
+            this.record = record;
+        }
+    }
+
     // ------------------------------------------------------------------------------ forward engine
 
     /**
@@ -246,6 +329,19 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
      */
     final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] c0, float[] hN, float[] cN,
                             ForwardRecord record) {
+        return runLayers(x, seqLen, batch, h0, c0, hN, cN, record, null);
+    }
+
+    /**
+     * The general form: with a {@link PackedLayout} the batch is sorted by decreasing length, {@code x}
+     * is in its internal layout {@code (T_max, N, H_in)} (zero rows past each length) and, at step
+     * {@code t}, only the first {@code batchSizes[t]} rows are computed (the per-step GEMM runs over those
+     * rows only); the other rows of {@code out} stay zero. Each sequence's final state is its state at
+     * its own last step (forward) or after {@code t = 0} (reverse, which starts each sequence at its own
+     * last element from its {@code h_0} row). States are in sorted order here.
+     */
+    final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] c0, float[] hN, float[] cN,
+                            ForwardRecord record, PackedLayout layout) {
         int dirs = config.numDirections();
         int hidden = config.hiddenSize();
         int g = config.gateSize();
@@ -262,7 +358,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 int grp = layer * dirs + dir;
                 if (!config.mode().isPlainRnn()) {   // LSTM, GRU
                     GatedLayers.forwardDirection(this, layer, dir, layerIn, seqLen, batch, h0, c0, out, hN, cN,
-                            gates, record);
+                            gates, record, layout);
                     continue;
                 }
                 float[] wih = weightIh[grp].data().toArray();       // (G, in)
@@ -273,8 +369,12 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     record.weightHh[grp] = whhRows;
                 }
                 // A = X·W_ihᵀ (+ b_ih + b_hh) for every time step at once.
-                Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
-                        0f, gates, 0, g);
+                if (layout != null && layout.perStep) {
+                    projectAlive(layout, layerIn, inSize, wih, g, gates);
+                } else {
+                    Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
+                            0f, gates, 0, g);
+                }
                 if (config.bias()) {
                     float[] bih = biasIh[grp].data().toArray();
                     float[] bhh = biasHh[grp].data().toArray();
@@ -283,11 +383,35 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                         b[j] = bih[j] + bhh[j];
                     }
                     for (int row = 0; row < seqLen * batch; row++) {
+                        if (layout != null && row % batch >= layout.batchSize(row / batch)) {
+                            continue;   // past the sequence's length: never read
+                        }
                         int o = row * g;
                         for (int j = 0; j < g; j++) {
                             gates[o + j] += b[j];
                         }
                     }
+                }
+                if (layout != null) {
+                    // Per-sequence state rows (N, H): row n is read at each of its steps and left alone
+                    // after its last one, so the array ends as h_n in both directions.
+                    float[] state = new float[batch * hidden];
+                    if (h0 != null) {
+                        System.arraycopy(h0, grp * batch * hidden, state, 0, batch * hidden);
+                    }
+                    for (int s = 0; s < seqLen; s++) {
+                        int t = dir == 0 ? s : seqLen - 1 - s;
+                        int m = layout.batchSize(t);
+                        int gOff = t * batch * g;
+                        Kernels.sgemmPacked(m, 1f, state, 0, hidden, whh, 1f, gates, gOff, g);
+                        int outOff = t * batch * dh + dir * hidden;
+                        for (int n = 0; n < m; n++) {
+                            activate(gates, gOff + n * g, out, outOff + n * dh, hidden);
+                            System.arraycopy(out, outOff + n * dh, state, n * hidden, hidden);
+                        }
+                    }
+                    System.arraycopy(state, 0, hN, grp * batch * hidden, batch * hidden);
+                    continue;
                 }
                 float[] hPrev = h0 == null ? zeros : h0;
                 int hOff = h0 == null ? 0 : grp * batch * hidden;
@@ -328,6 +452,23 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             layerIn = out;
         }
         return layerIn;
+    }
+
+    /**
+     * The input projection {@code A = X·W_ihᵀ} of a variable-length batch over the alive rows only: per step
+     * {@code t} one GEMM of {@code batchSizes[t]} rows against {@code W_ih} packed once. Rows past a
+     * sequence's length are left as they are (never read).
+     *
+     * @param x {@code (T_max, N, in)} internal layout; not modified
+     * @param w {@code W_ih (G, in)}; not modified
+     * @param gates {@code (T_max, N, G)}; the alive rows are overwritten
+     */
+    static void projectAlive(PackedLayout layout, float[] x, int in, float[] w, int g, float[] gates) {
+        PackedB wT = Kernels.packTransposed(w, g, in);
+        int batch = layout.batch;
+        for (int t = 0; t < layout.steps; t++) {
+            Kernels.sgemmPacked(layout.batchSize(t), 1f, x, t * batch * in, in, wT, 0f, gates, t * batch * g, g);
+        }
     }
 
     private void activate(float[] src, int srcOff, float[] dst, int dstOff, int n) {
@@ -409,13 +550,19 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         }
         float[] dCur = ws.dOutA;   // gradient of the current layer's output (L, N, D·H)
         float[] dIn = ws.dOutB;    // gradient of the current layer's input (L, N, in_k)
+        PackedLayout lay = r.layout;
         if (gradOutput == null) {
             Arrays.fill(dCur, 0, rows * dh, 0f);
+        } else if (lay != null) {
+            System.arraycopy(lay.toInternal(gradOutput, dh), 0, dCur, 0, rows * dh);
         } else {
             Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
             System.arraycopy(tm.toArray(), 0, dCur, 0, rows * dh);
         }
         float[] gh = gradHn == null ? null : gradHn.toArray();    // (D·layers, N, H)
+        if (gh != null && lay != null) {
+            gh = lay.sortState(gh, layers * dirs, hidden);
+        }
         float[] dH0 = new float[layers * dirs * batch * hidden];  // (D·layers, N, H)
         float[] dA = ws.dA;
         float[] dhRun = ws.dh;
@@ -432,9 +579,13 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     System.arraycopy(gh, grp * batch * hidden, dhRun, 0, batch * hidden);
                 }
                 PackedB whh = Kernels.pack(r.weightHh[grp], g, hidden);  // W_hh (G, H) packed
+                if (lay != null) {
+                    Arrays.fill(dA, 0, rows * g, 0f);   // rows past a sequence's length stay 0
+                }
                 for (int s = 0; s < seqLen; s++) {
                     int t = dir == 0 ? seqLen - 1 - s : s;
-                    for (int n = 0; n < batch; n++) {
+                    int m = lay == null ? batch : lay.batchSize(t);
+                    for (int n = 0; n < m; n++) {
                         int o = (t * batch + n) * dh + dir * hidden;
                         int a = (t * batch + n) * g;
                         if (tanh) {
@@ -443,13 +594,17 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                             Kernels.reluBackward(dhRun, n * hidden, dCur, o, out, o, dA, a, hidden);
                         }
                     }
-                    Kernels.sgemmPacked(batch, 1f, dA, t * batch * g, g, whh, 0f, dhRun, 0, hidden);
+                    Kernels.sgemmPacked(m, 1f, dA, t * batch * g, g, whh, 0f, dhRun, 0, hidden);
                 }
                 System.arraycopy(dhRun, 0, dH0, grp * batch * hidden, batch * hidden);
 
                 // dW_ih = dAᵀ·X over all L·N rows.
                 float[] dWih = ws.dWih[layer];
-                Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                if (lay != null && lay.perStep) {
+                    gradWeightAlive(lay, g, in, dA, x, dWih);
+                } else {
+                    Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                }
                 accumulate(weightIh[grp], dWih);
                 // dW_hh = Σ_t dA_tᵀ·h_prev(t): the rows whose previous state is an output row are
                 // contiguous (t ≥ 1 forward, t ≤ L−2 reverse), then the first processed step reads h_0.
@@ -457,11 +612,14 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 int dAOut = dir == 0 ? batch * g : 0;
                 int hOut = (dir == 0 ? 0 : batch * dh) + dir * hidden;
                 int dAFirst = dir == 0 ? 0 : prevRows * g;
-                Kernels.sgemm(true, false, g, hidden, prevRows, 1f, dA, dAOut, g, out, hOut, dh,
-                        0f, ws.dWhh, 0, hidden);
+                if (lay != null && lay.perStep) {
+                    gradRecurrentAlive(lay, dir, g, hidden, dh, dA, out, ws.dWhh);
+                } else {
+                    Kernels.sgemm(true, false, g, hidden, prevRows, 1f, dA, dAOut, g, out, hOut, dh,
+                            0f, ws.dWhh, 0, hidden);
+                }
                 if (r.h0 != null) {
-                    Kernels.sgemm(true, false, g, hidden, batch, 1f, dA, dAFirst, g, r.h0, grp * batch * hidden,
-                            hidden, 1f, ws.dWhh, 0, hidden);
+                    addH0Term(lay, dir, seqLen, batch, g, hidden, dA, dAFirst, r.h0, grp, ws.dWhh);
                 }
                 accumulate(weightHh[grp], ws.dWhh);
                 if (config.bias()) {
@@ -470,8 +628,12 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     accumulate(biasHh[grp], ws.dBias);
                 }
                 // dX = dA·W_ih; the second direction adds to the first.
-                Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
-                        dir == 0 ? 0f : 1f, dIn, 0, in);
+                if (lay != null && lay.perStep) {
+                    gradInputAlive(lay, g, in, dA, r.weightIh[grp], dir == 0 ? 0f : 1f, dIn);
+                } else {
+                    Kernels.sgemm(false, false, rows, in, g, 1f, dA, 0, g, r.weightIh[grp], 0, in,
+                            dir == 0 ? 0f : 1f, dIn, 0, in);
+                }
             }
             if (layer > 0) {
                 boolean[] keep = r.keep[layer - 1];
@@ -490,7 +652,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         int inputSize = config.inputSize();
         Tensor gradInput;
         Tensor gradH0;
-        if (r.unbatched) {
+        if (lay != null) {
+            gradInput = lay.toExternal(dCur, inputSize);
+            gradH0 = Tensor.of(lay.unsortState(dH0, layers * dirs, hidden), layers * dirs, batch, hidden);
+        } else if (r.unbatched) {
             gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, inputSize);
             gradH0 = Tensor.of(dH0, layers * dirs, hidden);
         } else {
@@ -501,6 +666,74 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             gradH0 = Tensor.of(dH0, layers * dirs, batch, hidden);
         }
         return new RNNGradients(gradInput, gradH0);
+    }
+
+    /**
+     * {@code dW_hh += Σ dA_rowᵀ·h_0,row} over the rows whose previous state is {@code h_0}: step 0 for the
+     * forward direction (every row); for the reverse direction of a dense batch step {@code L−1}, of a
+     * packed batch the rows {@code [batchSizes[t+1], batchSizes[t])} of each step {@code t} (each
+     * sequence's own last element). The previous state of every other row is an output row (zero for
+     * padding, whose {@code dA} is zero too).
+     */
+    static void addH0Term(PackedLayout lay, int dir, int seqLen, int batch, int g, int width, float[] dGh,
+                          int dAFirst, float[] h0, int grp, float[] dWhh) {
+        if (lay == null || dir == 0) {
+            Kernels.sgemm(true, false, g, width, batch, 1f, dGh, dAFirst, g, h0, grp * batch * width, width,
+                    1f, dWhh, 0, width);
+            return;
+        }
+        for (int t = 0; t < seqLen; t++) {
+            int lo = lay.batchSize(t + 1);
+            int hi = lay.batchSize(t);
+            if (hi > lo) {
+                Kernels.sgemm(true, false, g, width, hi - lo, 1f, dGh, (t * batch + lo) * g, g, h0,
+                        (grp * batch + lo) * width, width, 1f, dWhh, 0, width);
+            }
+        }
+    }
+
+    /** Packed backward: {@code dW = Σ_t dA_tᵀ·X_t} over the alive rows of each step; overwrites {@code dW (G, in)}. */
+    static void gradWeightAlive(PackedLayout lay, int g, int in, float[] dA, float[] x, float[] dW) {
+        int batch = lay.batch;
+        for (int t = 0; t < lay.steps; t++) {
+            Kernels.sgemm(true, false, g, in, lay.batchSize(t), 1f, dA, t * batch * g, g, x, t * batch * in, in,
+                    t == 0 ? 0f : 1f, dW, 0, in);
+        }
+    }
+
+    /**
+     * Packed backward: {@code dX_t = dA_t·W} over the alive rows of each step ({@code beta} 0: overwrite,
+     * and rows past each length set to 0; 1: accumulate, those rows untouched).
+     */
+    static void gradInputAlive(PackedLayout lay, int g, int in, float[] dA, float[] w, float beta, float[] dIn) {
+        int batch = lay.batch;
+        for (int t = 0; t < lay.steps; t++) {
+            int m = lay.batchSize(t);
+            Kernels.sgemm(false, false, m, in, g, 1f, dA, t * batch * g, g, w, 0, in, beta, dIn, t * batch * in, in);
+            if (beta == 0f) {
+                Arrays.fill(dIn, (t * batch + m) * in, (t + 1) * batch * in, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packed backward: {@code dW_hh = Σ dA_rowᵀ·h_prev} over the alive rows whose previous state is an
+     * output row (forward: step {@code t ≥ 1}, rows {@code < batchSizes[t]}; reverse: rows
+     * {@code < batchSizes[t+1]}, from step {@code t+1}); overwrites {@code dW (G, width)}. The rows that
+     * start from {@code h_0} are added by {@link #addH0Term}.
+     */
+    static void gradRecurrentAlive(PackedLayout lay, int dir, int g, int width, int ldOut, float[] dGh, float[] out,
+                                   float[] dW) {
+        Arrays.fill(dW, 0, g * width, 0f);
+        int batch = lay.batch;
+        for (int t = 0; t < lay.steps; t++) {
+            int m = dir == 0 ? (t >= 1 ? lay.batchSize(t) : 0) : lay.batchSize(t + 1);
+            int prev = dir == 0 ? t - 1 : t + 1;
+            if (m > 0) {
+                Kernels.sgemm(true, false, g, width, m, 1f, dGh, t * batch * g, g, out, prev * batch * ldOut
+                        + dir * width, ldOut, 1f, dW, 0, width);
+            }
+        }
     }
 
     /** {@code p.grad += values} (values row-major in p's shape). */

@@ -5,6 +5,8 @@
  * gradients: a forward in training mode records what backprop-through-time needs in its
  * {@link dev.jrnn.nn.RNNOutput}, whose {@code backward} accumulates into every
  * {@link dev.jrnn.nn.Parameter#grad()} as torch autograd would.
+ * Variable-length batches ({@code torch.nn.utils.rnn}): {@link dev.jrnn.nn.RnnUtils} and
+ * {@link dev.jrnn.nn.PackedSequence}.
  *
  * <p>Symbols used throughout: {@code L} sequence length, {@code N} batch size, {@code H_in}
  * {@code input_size}, {@code H} {@code hidden_size}, {@code D} 2 if bidirectional else 1,

@@ -1,0 +1,68 @@
+package dev.jrnn.nn;
+
+import dev.jrnn.tensor.Tensor;
+import java.util.Objects;
+
+/**
+ * What an {@link LSTM} forward over a {@link PackedSequence} returns: PyTorch's
+ * {@code (PackedSequence output, (h_n, c_n))}, and for a training-mode forward the backward.
+ *
+ * <p>{@link #output()} has the input's {@code batchSizes} and indices and data {@code (Σ lengths, D·H_out)};
+ * {@link #hN()} {@code (D·num_layers, N, H_out)} and {@link #cN()} {@code (D·num_layers, N, H)} are in
+ * the caller's original batch order (per sequence: forward state at its own last step, reverse state after
+ * {@code t = 0}). Not thread-safe: one backward per forward.
+ */
+public final class PackedLSTMOutput {
+
+    private final PackedSequence output;
+    private final LSTMOutput inner;   // output() = packed data (Σ lengths, D·H_out)
+
+    PackedLSTMOutput(PackedSequence output, LSTMOutput inner) {
+        this.output = Objects.requireNonNull(output, "output");
+        this.inner = Objects.requireNonNull(inner, "inner");
+    }
+
+    /** {@return the packed output: data {@code (Σ lengths, D·H_out)}, same batch sizes and indices as the input} */
+    public PackedSequence output() {
+        return output;
+    }
+
+    /** {@return {@code h_n} {@code (D·num_layers, N, H_out)}, original batch order} */
+    public Tensor hN() {
+        return inner.hN();
+    }
+
+    /** {@return {@code c_n} {@code (D·num_layers, N, H)}, original batch order} */
+    public Tensor cN() {
+        return inner.cN();
+    }
+
+    /** {@return {@code (h_n, c_n)}} */
+    public LSTMState state() {
+        return inner.state();
+    }
+
+    /** {@return whether {@link #backward} can still run} */
+    public boolean hasGraph() {
+        return inner.hasGraph();
+    }
+
+    /**
+     * Backprop-through-time through the packed forward: accumulates into every parameter's gradient.
+     *
+     * @param gradOutputData {@code ∂loss/∂output.data()} {@code (Σ lengths, D·H_out)}, or null; not modified
+     * @param gradHn {@code ∂loss/∂h_n}, original order, or null; not modified
+     * @param gradCn {@code ∂loss/∂c_n}, original order, or null; not modified
+     * @return the gradients of the packed input data {@code (Σ lengths, H_in)}, {@code h_0} and {@code c_0}
+     *     (original order)
+     */
+    public LSTMGradients backward(Tensor gradOutputData, Tensor gradHn, Tensor gradCn) {
+        return inner.backward(gradOutputData, gradHn, gradCn);
+    }
+
+    @Override
+    public String toString() {
+        return "PackedLSTMOutput[output " + output + ", h_n " + inner.hN().shapeString() + ", c_n "
+                + inner.cN().shapeString() + "]";
+    }
+}
