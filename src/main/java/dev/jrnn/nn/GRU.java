@@ -108,7 +108,7 @@ public final class GRU extends RNNBase {
      */
     public RNNOutput forward(Tensor input, Tensor h0) {
         checkInputRank(input, true);
-        return run(input, h0, true);
+        return runSingleState(input, h0, true);
     }
 
     /** Runs over a packed batch with {@code h_0} = zeros; see {@link #forwardPacked(PackedSequence, Tensor)}. */
@@ -129,10 +129,7 @@ public final class GRU extends RNNBase {
      *     before any permutation)
      */
     public PackedRNNOutput forwardPacked(PackedSequence input, Tensor h0) {
-        PackedLayout lay = checkPacked(input);
-        VariableRun r = runVariable(lay, input.dataView(), h0, null);
-        return new PackedRNNOutput(input.withData(r.output),
-                new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record));
+        return runPackedSingleState(input, h0);
     }
 
     /**
@@ -151,9 +148,7 @@ public final class GRU extends RNNBase {
      *     {@link RnnUtils#packPaddedSequence}, plus a length larger than {@code L})
      */
     public RNNOutput forward(Tensor input, int[] lengths, Tensor h0) {
-        PackedLayout lay = checkPadded(input, lengths);
-        VariableRun r = runVariable(lay, input, h0, null);
-        return new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record);
+        return runLengthsSingleState(input, lengths, h0);
     }
 
     /** Runs the GRU over one unbatched sequence {@code (L, H_in)} with {@code h_0} = zeros. */
@@ -170,34 +165,9 @@ public final class GRU extends RNNBase {
      */
     public RNNOutput forwardUnbatched(Tensor input, Tensor h0) {
         checkInputRank(input, false);
-        return run(input, h0, false);
+        return runSingleState(input, h0, false);
     }
 
-    private RNNOutput run(Tensor input, Tensor h0, boolean batched) {
-        if (h0 != null) {
-            checkHiddenRank(h0, batched);
-        }
-        checkInputSize(input);
-        boolean bf = batched && config.batchFirst();
-        int seqLen = input.size(bf ? 1 : 0);
-        int batch = batched ? input.size(bf ? 0 : 1) : 1;
-        int[] hShape = expectedHiddenShape(batch, batched, config.hiddenSize());
-        if (h0 != null) {
-            checkHidden(h0, hShape, batched, "hidden");
-        }
-        checkSequenceLength(seqLen);
-        Tensor timeMajor = bf ? input.transpose(0, 1) : input;
-        float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
-        float[] h0Values = h0 == null ? null : h0.toArray();
-        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, !batched, bf, h0Values) : null;
-        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
-        int dh = config.numDirections() * config.hiddenSize();
-        Tensor output = batched ? Tensor.of(out, seqLen, batch, dh) : Tensor.of(out, seqLen, dh);
-        if (bf) {
-            output = output.transpose(0, 1).contiguous();
-        }
-        return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections(), record);
-    }
 
     @Override
     public GRU train() {

@@ -156,29 +156,7 @@ public final class RNN extends RNNBase {
      */
     public RNNOutput forward(Tensor input, Tensor h0) {
         checkInputRank(input, true);
-        if (h0 != null) {
-            checkHiddenRank(h0, true);
-        }
-        checkInputSize(input);
-        int seqLen = input.size(config.batchFirst() ? 1 : 0);
-        int batch = input.size(config.batchFirst() ? 0 : 1);
-        int[] hShape = expectedHiddenShape(batch, true, config.hiddenSize());
-        if (h0 != null) {
-            checkHidden(h0, hShape, true, "hidden");
-        }
-        checkSequenceLength(seqLen);
-        Tensor timeMajor = config.batchFirst() ? input.transpose(0, 1) : input;
-        float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
-        float[] h0Values = h0 == null ? null : h0.toArray();
-        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, false, config.batchFirst(),
-                h0Values) : null;
-        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
-        int dh = config.numDirections() * config.hiddenSize();
-        Tensor output = Tensor.of(out, seqLen, batch, dh);
-        if (config.batchFirst()) {
-            output = output.transpose(0, 1).contiguous();
-        }
-        return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections(), record);
+        return runSingleState(input, h0, true);
     }
 
     /** Runs over a packed batch with {@code h_0} = zeros; see {@link #forwardPacked(PackedSequence, Tensor)}. */
@@ -199,10 +177,7 @@ public final class RNN extends RNNBase {
      *     before any permutation)
      */
     public PackedRNNOutput forwardPacked(PackedSequence input, Tensor h0) {
-        PackedLayout lay = checkPacked(input);
-        VariableRun r = runVariable(lay, input.dataView(), h0, null);
-        return new PackedRNNOutput(input.withData(r.output),
-                new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record));
+        return runPackedSingleState(input, h0);
     }
 
     /**
@@ -221,9 +196,7 @@ public final class RNN extends RNNBase {
      *     {@link RnnUtils#packPaddedSequence}, plus a length larger than {@code L})
      */
     public RNNOutput forward(Tensor input, int[] lengths, Tensor h0) {
-        PackedLayout lay = checkPadded(input, lengths);
-        VariableRun r = runVariable(lay, input, h0, null);
-        return new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record);
+        return runLengthsSingleState(input, lengths, h0);
     }
 
     /** Runs the RNN over one unbatched sequence {@code (L, H_in)} with {@code h_0} = zeros. */
@@ -240,23 +213,7 @@ public final class RNN extends RNNBase {
      */
     public RNNOutput forwardUnbatched(Tensor input, Tensor h0) {
         checkInputRank(input, false);
-        if (h0 != null) {
-            checkHiddenRank(h0, false);
-        }
-        checkInputSize(input);
-        int seqLen = input.size(0);
-        int[] hShape = expectedHiddenShape(1, false, config.hiddenSize());
-        if (h0 != null) {
-            checkHidden(h0, hShape, false, "hidden");
-        }
-        checkSequenceLength(seqLen);
-        float[] hN = new float[hShape[0] * config.hiddenSize()];
-        float[] h0Values = h0 == null ? null : h0.toArray();
-        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, 1, true, false, h0Values) : null;
-        float[] out = runLayers(input.toArray(), seqLen, 1, h0Values, hN, record);
-        int dh = config.numDirections() * config.hiddenSize();
-        return new RNNOutput(Tensor.of(out, seqLen, dh), Tensor.of(hN, hShape), config.numLayers(),
-                config.numDirections(), record);
+        return runSingleState(input, h0, false);
     }
 
     @Override

@@ -306,6 +306,53 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         }
     }
 
+    // ------------------------------------------------------------------------------ single-state entry points
+
+    /**
+     * The forward of the modes whose state is one tensor (RNN, GRU), after the input rank was checked:
+     * PyTorch's check order (hx rank, input size, hx shape, sequence length), then the engine.
+     */
+    final RNNOutput runSingleState(Tensor input, Tensor h0, boolean batched) {
+        if (h0 != null) {
+            checkHiddenRank(h0, batched);
+        }
+        checkInputSize(input);
+        boolean bf = batched && config.batchFirst();
+        int seqLen = input.size(bf ? 1 : 0);
+        int batch = batched ? input.size(bf ? 0 : 1) : 1;
+        int[] hShape = expectedHiddenShape(batch, batched, config.hiddenSize());
+        if (h0 != null) {
+            checkHidden(h0, hShape, batched, "hidden");
+        }
+        checkSequenceLength(seqLen);
+        Tensor timeMajor = bf ? input.transpose(0, 1) : input;
+        float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
+        float[] h0Values = h0 == null ? null : h0.toArray();
+        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, !batched, bf, h0Values) : null;
+        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
+        int dh = config.numDirections() * config.hiddenSize();
+        Tensor output = batched ? Tensor.of(out, seqLen, batch, dh) : Tensor.of(out, seqLen, dh);
+        if (bf) {
+            output = output.transpose(0, 1).contiguous();
+        }
+        return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections(), record);
+    }
+
+    /** The packed forward of the single-state modes. */
+    final PackedRNNOutput runPackedSingleState(PackedSequence input, Tensor h0) {
+        PackedLayout lay = checkPacked(input);
+        VariableRun r = runVariable(lay, input.dataView(), h0, null);
+        return new PackedRNNOutput(input.withData(r.output),
+                new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record));
+    }
+
+    /** The padded-plus-lengths forward of the single-state modes. */
+    final RNNOutput runLengthsSingleState(Tensor input, int[] lengths, Tensor h0) {
+        PackedLayout lay = checkPadded(input, lengths);
+        VariableRun r = runVariable(lay, input, h0, null);
+        return new RNNOutput(r.output, r.hN, config.numLayers(), config.numDirections(), r.record);
+    }
+
     // ------------------------------------------------------------------------------ forward engine
 
     /**
