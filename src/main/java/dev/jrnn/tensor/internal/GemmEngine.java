@@ -247,7 +247,7 @@ public final class GemmEngine {
                     }
                     if (!j.vector) {
                         ScalarGemmKernel.block(mc, nc, kc, apack, bp, bBase, j.c, j.cOff + ic * j.ldc + jc, j.ldc,
-                                j.alpha, j.beta, first, ws.accRows, ws.brow);
+                                j.alpha, j.beta, first, ws.accRows, ws.brows);
                         continue;
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -343,7 +343,7 @@ public final class GemmEngine {
         final float[] tmp = new float[MR * NR]; // (MR, NR)
         final int[] idx = new int[16];          // gather offsets for VectorPacking
         final float[][] accRows = new float[MR][ScalarGemmKernel.CHUNK]; // (MR, CHUNK) scalar accumulators
-        final float[] brow = new float[ScalarGemmKernel.CHUNK];          // (CHUNK) one row of packed B
+        final float[][] brows = new float[KC][ScalarGemmKernel.CHUNK];   // (KC, CHUNK) rows of packed B
     }
 
     /** The arguments of one call, reused per calling thread; parts split the output tiles. */

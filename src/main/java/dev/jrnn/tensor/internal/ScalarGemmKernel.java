@@ -14,16 +14,25 @@ package dev.jrnn.tensor.internal;
  * The Vector API kernel performs the same operations lane by lane, so the two kernels, every
  * thread count and the pre-packed path agree bit for bit.
  *
- * <p>{@link #block} is the fast form: C2's superword pass vectorises {@code acc[j] = fma(a, b[j], acc[j])}
+ * <p>{@link #block} is the fast form. C2's superword pass vectorises {@code y[j] = fma(x, b[j], y[j])}
  * only when the loads and the store share one index (it cannot rule out that two arrays alias), so
- * each accumulator row and the current B row are separate arrays indexed from 0, and the rows are
- * {@value #CHUNK} columns wide rather than one 32-column panel. {@link #tile} is the reference form
- * for one micro-tile.
+ * each accumulator row and each B row of the chunk are separate arrays indexed from 0, {@value #CHUNK}
+ * columns wide. Each pass runs several consecutive k steps per element,
+ * {@code y[j] = fma(x3, b3[j], fma(x2, b2[j], fma(x1, b1[j], fma(x0, b0[j], y[j]))))}: the same
+ * sequential k order, with one accumulator load and store per 4 (or 2) FMAs instead of per FMA,
+ * for 4 rows of A sharing each B load. {@link #tile} is the reference form for one micro-tile.
  */
 final class ScalarGemmKernel {
 
     /** Columns per accumulator row in {@link #block} (a multiple of NR): {@code (MR, CHUNK)} floats stay in L1. */
-    static final int CHUNK = 256;
+    static final int CHUNK = 512;
+
+    /**
+     * Whether {@link #block} runs 4 k steps per pass ({@link #k4r4}) rather than 2 ({@link #k2r4}).
+     * Both give the same bits; C2 vectorises {@code k4r4} on JDK 25 but not on JDK 17 (there it runs
+     * ≈ 5× slower than {@code k2r4}), and versions in between are untested, so they get {@code k2r4}.
+     */
+    static final boolean DEEP = Runtime.version().feature() >= 25;
 
     private ScalarGemmKernel() {
     }
@@ -37,34 +46,70 @@ final class ScalarGemmKernel {
      * @param b packed B, not modified: {@code ceil(nc / NR)} micro-panels of {@code (kc, NR)} from bOff
      * @param c C, modified: element (i, j) of the block is {@code c[cOff + i * ldc + j]}
      * @param acc scratch rows, modified: {@code (MR, CHUNK)}
-     * @param brow scratch, modified: {@code (CHUNK)}
+     * @param brows scratch rows, modified: {@code (KC, CHUNK)}
+     */
+    /**
+     * Multiplies a packed A block {@code (mc, kc)} by a packed B block {@code (kc, nc)} and combines
+     * the product into the {@code (mc, nc)} block of C, with the same bits as calling {@link #tile}
+     * on every micro-tile.
+     *
+     * @param a packed A, not modified: {@code ceil(mc / MR)} micro-panels of {@code (kc, MR)} from 0
+     * @param b packed B, not modified: {@code ceil(nc / NR)} micro-panels of {@code (kc, NR)} from bOff
+     * @param c C, modified: element (i, j) of the block is {@code c[cOff + i * ldc + j]}
+     * @param acc scratch rows, modified: {@code (MR, CHUNK)}
+     * @param brows scratch rows, modified: {@code (KC, CHUNK)}
      */
     static void block(int mc, int nc, int kc, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc,
-                      float alpha, float beta, boolean first, float[][] acc, float[] brow) {
+                      float alpha, float beta, boolean first, float[][] acc, float[][] brows) {
         final int nrFull = GemmEngine.NR;
         final int mrFull = GemmEngine.MR;
         for (int j0 = 0; j0 < nc; j0 += CHUNK) {
             int w = Math.min(CHUNK, nc - j0);
             int panels = (w + nrFull - 1) / nrFull;
             int wPad = panels * nrFull;
+            // rows k of the chunk, each its own array indexed from 0 (see the class comment)
             int b0 = bOff + (j0 / nrFull) * kc * nrFull;
+            for (int k = 0; k < kc; k++) {
+                float[] row = brows[k];
+                for (int p = 0; p < panels; p++) {
+                    System.arraycopy(b, b0 + (p * kc + k) * nrFull, row, p * nrFull, nrFull);
+                }
+            }
             for (int ir = 0; ir < mc; ir += mrFull) {
                 int mr = Math.min(mrFull, mc - ir);
                 for (int i = 0; i < mr; i++) {
                     java.util.Arrays.fill(acc[i], 0, wPad, 0f);
                 }
-                int aRow = (ir / mrFull) * kc * mrFull;
-                for (int k = 0; k < kc; k++, aRow += mrFull) {
-                    for (int p = 0; p < panels; p++) {
-                        System.arraycopy(b, b0 + (p * kc + k) * nrFull, brow, p * nrFull, nrFull);
+                int aPanel = (ir / mrFull) * kc * mrFull;
+                int k = 0;
+                if (DEEP) {
+                    for (; k + 4 <= kc; k += 4) {
+                        int a0 = aPanel + k * mrFull;
+                        int i = 0;
+                        for (; i + 4 <= mr; i += 4) {
+                            k4r4(a, a0 + i, brows[k], brows[k + 1], brows[k + 2], brows[k + 3],
+                                    acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
+                        }
+                        for (; i < mr; i++) {
+                            k4r1(a, a0 + i, brows[k], brows[k + 1], brows[k + 2], brows[k + 3], acc[i], wPad);
+                        }
                     }
-                    int i = 0;
-                    for (; i + 4 <= mr; i += 4) {
-                        axpy4(a[aRow + i], a[aRow + i + 1], a[aRow + i + 2], a[aRow + i + 3], brow,
-                                acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
+                } else {
+                    for (; k + 2 <= kc; k += 2) {
+                        int a0 = aPanel + k * mrFull;
+                        int i = 0;
+                        for (; i + 4 <= mr; i += 4) {
+                            k2r4(a, a0 + i, brows[k], brows[k + 1], acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
+                        }
+                        for (; i < mr; i++) {
+                            k2r1(a, a0 + i, brows[k], brows[k + 1], acc[i], wPad);
+                        }
                     }
-                    for (; i < mr; i++) {
-                        axpy(a[aRow + i], brow, acc[i], wPad);
+                }
+                for (; k < kc; k++) {
+                    int a0 = aPanel + k * mrFull;
+                    for (int i = 0; i < mr; i++) {
+                        axpy(a[a0 + i], brows[k], acc[i], wPad);
                     }
                 }
                 for (int i = 0; i < mr; i++) {
@@ -74,22 +119,90 @@ final class ScalarGemmKernel {
         }
     }
 
+    /** Steps k..k+3 for rows i..i+3 of an A panel ({@code a0} = element (i, k)): one load and store of each accumulator per 4 FMAs. */
+    private static void k4r4(float[] a, int a0, float[] q0, float[] q1, float[] q2, float[] q3, float[] y0, float[] y1, float[] y2, float[] y3, int n) {
+        final int mr = GemmEngine.MR;
+        float x00 = a[a0];
+        float x01 = a[a0 + mr];
+        float x02 = a[a0 + 2 * mr];
+        float x03 = a[a0 + 3 * mr];
+        float x10 = a[a0 + 1];
+        float x11 = a[a0 + 1 + mr];
+        float x12 = a[a0 + 1 + 2 * mr];
+        float x13 = a[a0 + 1 + 3 * mr];
+        float x20 = a[a0 + 2];
+        float x21 = a[a0 + 2 + mr];
+        float x22 = a[a0 + 2 + 2 * mr];
+        float x23 = a[a0 + 2 + 3 * mr];
+        float x30 = a[a0 + 3];
+        float x31 = a[a0 + 3 + mr];
+        float x32 = a[a0 + 3 + 2 * mr];
+        float x33 = a[a0 + 3 + 3 * mr];
+        for (int j = 0; j < n; j++) {
+            float b0 = q0[j];
+            float b1 = q1[j];
+            float b2 = q2[j];
+            float b3 = q3[j];
+            y0[j] = Math.fma(x03, b3, Math.fma(x02, b2, Math.fma(x01, b1, Math.fma(x00, b0, y0[j]))));
+            y1[j] = Math.fma(x13, b3, Math.fma(x12, b2, Math.fma(x11, b1, Math.fma(x10, b0, y1[j]))));
+            y2[j] = Math.fma(x23, b3, Math.fma(x22, b2, Math.fma(x21, b1, Math.fma(x20, b0, y2[j]))));
+            y3[j] = Math.fma(x33, b3, Math.fma(x32, b2, Math.fma(x31, b1, Math.fma(x30, b0, y3[j]))));
+        }
+    }
+
+    /** {@link #k4r4} for one row. */
+    private static void k4r1(float[] a, int a0, float[] q0, float[] q1, float[] q2, float[] q3, float[] y0, int n) {
+        final int mr = GemmEngine.MR;
+        float x00 = a[a0];
+        float x01 = a[a0 + mr];
+        float x02 = a[a0 + 2 * mr];
+        float x03 = a[a0 + 3 * mr];
+        for (int j = 0; j < n; j++) {
+            float b0 = q0[j];
+            float b1 = q1[j];
+            float b2 = q2[j];
+            float b3 = q3[j];
+            y0[j] = Math.fma(x03, b3, Math.fma(x02, b2, Math.fma(x01, b1, Math.fma(x00, b0, y0[j]))));
+        }
+    }
+
+    /** Steps k, k+1 for rows i..i+3 of an A panel: the form JDK 17's superword pass vectorises. */
+    private static void k2r4(float[] a, int a0, float[] q0, float[] q1, float[] y0, float[] y1, float[] y2, float[] y3, int n) {
+        final int mr = GemmEngine.MR;
+        float x00 = a[a0];
+        float x01 = a[a0 + mr];
+        float x10 = a[a0 + 1];
+        float x11 = a[a0 + 1 + mr];
+        float x20 = a[a0 + 2];
+        float x21 = a[a0 + 2 + mr];
+        float x30 = a[a0 + 3];
+        float x31 = a[a0 + 3 + mr];
+        for (int j = 0; j < n; j++) {
+            float b0 = q0[j];
+            float b1 = q1[j];
+            y0[j] = Math.fma(x01, b1, Math.fma(x00, b0, y0[j]));
+            y1[j] = Math.fma(x11, b1, Math.fma(x10, b0, y1[j]));
+            y2[j] = Math.fma(x21, b1, Math.fma(x20, b0, y2[j]));
+            y3[j] = Math.fma(x31, b1, Math.fma(x30, b0, y3[j]));
+        }
+    }
+
+    /** {@link #k2r4} for one row. */
+    private static void k2r1(float[] a, int a0, float[] q0, float[] q1, float[] y0, int n) {
+        final int mr = GemmEngine.MR;
+        float x00 = a[a0];
+        float x01 = a[a0 + mr];
+        for (int j = 0; j < n; j++) {
+            float b0 = q0[j];
+            float b1 = q1[j];
+            y0[j] = Math.fma(x01, b1, Math.fma(x00, b0, y0[j]));
+        }
+    }
+
     /** {@code y[j] = fma(x, b[j], y[j])} for {@code j < n}: one index for all arrays, so it vectorises. */
     private static void axpy(float x, float[] b, float[] y, int n) {
         for (int j = 0; j < n; j++) {
             y[j] = Math.fma(x, b[j], y[j]);
-        }
-    }
-
-    /** Four {@link #axpy}s sharing each load of {@code b}. */
-    private static void axpy4(float x0, float x1, float x2, float x3, float[] b,
-                              float[] y0, float[] y1, float[] y2, float[] y3, int n) {
-        for (int j = 0; j < n; j++) {
-            float bj = b[j];
-            y0[j] = Math.fma(x0, bj, y0[j]);
-            y1[j] = Math.fma(x1, bj, y1[j]);
-            y2[j] = Math.fma(x2, bj, y2[j]);
-            y3[j] = Math.fma(x3, bj, y3[j]);
         }
     }
 
