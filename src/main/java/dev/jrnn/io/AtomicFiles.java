@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Atomic file replacement (temporary file in the same directory, fsync, rename), as {@link SafetensorsWriter#write}. */
+/** Atomic file replacement (temporary file in the same directory, fsync, rename): every file jrnn writes goes through it. */
 final class AtomicFiles {
 
     /** Writes the content of a file. */
