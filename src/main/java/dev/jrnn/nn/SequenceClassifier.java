@@ -96,8 +96,8 @@ public final class SequenceClassifier extends Module {
     }
 
     private Recurrent forwardRnn(Tensor input) {
-        if (rnn instanceof RNN r) {
-            RNNOutput o = r.forward(input);
+        if (rnn instanceof LSTM lstm) {
+            LSTMOutput o = lstm.forward(input);
             return new Recurrent() {
                 public Tensor output() {
                     return o.output();
@@ -112,51 +112,29 @@ public final class SequenceClassifier extends Module {
                 }
 
                 public Tensor backward(Tensor gradOutput, Tensor gradHn) {
-                    return o.backward(gradOutput, gradHn).input();
+                    return o.backward(gradOutput, gradHn, null).input();   // c_n gets no gradient
                 }
             };
         }
-        if (rnn instanceof GRU r) {
-            RNNOutput o = r.forward(input);
-            return new Recurrent() {
-                public Tensor output() {
-                    return o.output();
-                }
+        // RNNBase is sealed: the other two modes both return an RNNOutput.
+        RNNOutput o = rnn instanceof RNN r ? r.forward(input) : ((GRU) rnn).forward(input);
+        return new Recurrent() {
+            public Tensor output() {
+                return o.output();
+            }
 
-                public Tensor hN() {
-                    return o.hN();
-                }
+            public Tensor hN() {
+                return o.hN();
+            }
 
-                public boolean hasGraph() {
-                    return o.hasGraph();
-                }
+            public boolean hasGraph() {
+                return o.hasGraph();
+            }
 
-                public Tensor backward(Tensor gradOutput, Tensor gradHn) {
-                    return o.backward(gradOutput, gradHn).input();
-                }
-            };
-        }
-        if (rnn instanceof LSTM r) {
-            LSTMOutput o = r.forward(input);
-            return new Recurrent() {
-                public Tensor output() {
-                    return o.output();
-                }
-
-                public Tensor hN() {
-                    return o.hN();
-                }
-
-                public boolean hasGraph() {
-                    return o.hasGraph();
-                }
-
-                public Tensor backward(Tensor gradOutput, Tensor gradHn) {
-                    return o.backward(gradOutput, gradHn, null).input();
-                }
-            };
-        }
-        throw new IllegalArgumentException("unsupported recurrent layer " + rnn.getClass().getSimpleName());
+            public Tensor backward(Tensor gradOutput, Tensor gradHn) {
+                return o.backward(gradOutput, gradHn).input();
+            }
+        };
     }
 
     @Override
