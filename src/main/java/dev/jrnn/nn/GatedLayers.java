@@ -454,13 +454,7 @@ final class GatedLayers {
                 }
             }
             if (layer > 0) {
-                boolean[] keep = r.keep[layer - 1];
-                if (keep != null) {
-                    float scale = m.dropoutScale();
-                    for (int i = 0; i < rows * in; i++) {
-                        dIn[i] = keep[i] ? dIn[i] * scale : 0f;
-                    }
-                }
+                m.dropoutBackward(r.keep[layer - 1], dIn, rows * in);
             }
             float[] tmp = dCur;
             dCur = dIn;

@@ -554,6 +554,22 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         return (float) (1.0 / (1.0 - config.dropout()));
     }
 
+    /**
+     * Dropout backward in place with the forward's mask: {@code grad[i] = keep[i] ? grad[i]/(1−p) : 0}.
+     *
+     * @param keep the forward's keep mask, or null when no dropout was applied (then nothing changes)
+     * @param grad the gradient w.r.t. the dropped values; modified
+     */
+    final void dropoutBackward(boolean[] keep, float[] grad, int n) {
+        if (keep == null) {
+            return;
+        }
+        float scale = dropoutScale();
+        for (int i = 0; i < n; i++) {
+            grad[i] = keep[i] ? grad[i] * scale : 0f;
+        }
+    }
+
     // ------------------------------------------------------------------------------ backward (BPTT)
 
     /**
@@ -683,13 +699,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 }
             }
             if (layer > 0) {
-                boolean[] keep = r.keep[layer - 1];
-                if (keep != null) {
-                    float scale = dropoutScale();
-                    for (int i = 0; i < rows * in; i++) {
-                        dIn[i] = keep[i] ? dIn[i] * scale : 0f;
-                    }
-                }
+                dropoutBackward(r.keep[layer - 1], dIn, rows * in);
             }
             float[] tmp = dCur;
             dCur = dIn;
