@@ -57,6 +57,15 @@ final class Text {
         return b.toString();
     }
 
+    /** {@return one sequence one-hot, {@code (L, V)}: row {@code t} is the code {@code codes[t]}} */
+    static Tensor oneHot(int[] codes) {
+        float[] x = new float[codes.length * V];
+        for (int t = 0; t < codes.length; t++) {
+            x[t * V + codes[t]] = 1f;
+        }
+        return Tensor.of(x, codes.length, V);
+    }
+
     /**
      * {@return a one-hot batch {@code (L, N, V)}: column {@code n} holds sequence {@code idx[n]}, zero rows after
      * its end (padding)}
