@@ -16,8 +16,9 @@ import java.util.Objects;
  *   <li>{@link #lastValid(RNNConfig, int[])}: for padded batches of a unidirectional layer, the top layer's
  *       output at each sequence's last valid step {@code t = length_n − 1}, {@code F = H_out}. A forward
  *       direction never sees later (padded) steps, so this equals the final state of the unpadded sequence.
- *       Bidirectional layers are rejected: without packed sequences their reverse direction reads the
- *       padding first.</li>
+ *       Bidirectional layers are rejected: on a plain padded forward their reverse direction reads the
+ *       padding first. For them run {@code forward(padded, lengths, h0)} (or {@code forwardPacked}), whose
+ *       {@code h_n} holds each sequence's own final states, and read it with {@link #finalStates}.</li>
  * </ul>
  *
  * <p>Immutable (the lengths are copied) and thread-safe.
@@ -56,9 +57,9 @@ public final class Readout {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(lengths, "lengths");
         if (config.bidirectional()) {
-            throw new IllegalArgumentException("lastValid needs a unidirectional layer: without packed sequences the"
-                    + " reverse direction of a bidirectional layer reads the padding first; use finalStates on"
-                    + " unpadded batches instead");
+            throw new IllegalArgumentException("lastValid needs a unidirectional layer: on a padded forward the"
+                    + " reverse direction of a bidirectional layer reads the padding first; run forward(padded,"
+                    + " lengths, h0) and read h_n with finalStates instead");
         }
         for (int i = 0; i < lengths.length; i++) {
             if (lengths[i] < 1) {
