@@ -48,17 +48,6 @@ final class ScalarGemmKernel {
      * @param acc scratch rows, modified: {@code (MR, CHUNK)}
      * @param brows scratch rows, modified: {@code (KC, CHUNK)}
      */
-    /**
-     * Multiplies a packed A block {@code (mc, kc)} by a packed B block {@code (kc, nc)} and combines
-     * the product into the {@code (mc, nc)} block of C, with the same bits as calling {@link #tile}
-     * on every micro-tile.
-     *
-     * @param a packed A, not modified: {@code ceil(mc / MR)} micro-panels of {@code (kc, MR)} from 0
-     * @param b packed B, not modified: {@code ceil(nc / NR)} micro-panels of {@code (kc, NR)} from bOff
-     * @param c C, modified: element (i, j) of the block is {@code c[cOff + i * ldc + j]}
-     * @param acc scratch rows, modified: {@code (MR, CHUNK)}
-     * @param brows scratch rows, modified: {@code (KC, CHUNK)}
-     */
     static void block(int mc, int nc, int kc, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc,
                       float alpha, float beta, boolean first, float[][] acc, float[][] brows) {
         final int nrFull = GemmEngine.NR;
