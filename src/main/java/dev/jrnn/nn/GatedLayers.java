@@ -293,14 +293,7 @@ final class GatedLayers {
         float[] dCur = ws.dOutA;    // gradient of the current layer's output (L, N, D·H_out)
         float[] dIn = ws.dOutB;     // gradient of the current layer's input (L, N, in_k)
         PackedLayout lay = r.layout;
-        if (gradOutput == null) {
-            Arrays.fill(dCur, 0, rows * dh, 0f);
-        } else if (lay != null) {
-            System.arraycopy(lay.toInternal(gradOutput, dh), 0, dCur, 0, rows * dh);
-        } else {
-            Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
-            System.arraycopy(tm.toArray(), 0, dCur, 0, rows * dh);
-        }
+        RNNBase.loadOutputGradient(r, gradOutput, dCur, dh);
         float[] gh = gradHn == null ? null : gradHn.toArray();   // (D·layers, N, H_out)
         float[] gc = gradCn == null ? null : gradCn.toArray();   // (D·layers, N, H)
         if (lay != null) {
@@ -461,33 +454,8 @@ final class GatedLayers {
             dIn = tmp;
         }
         r.release();
-        int inputSize = c.inputSize();
-        Tensor gradInput;
-        Tensor gradH0;
-        Tensor gradC0 = null;
-        if (lay != null) {
-            gradInput = lay.toExternal(dCur, inputSize);
-            gradH0 = Tensor.of(lay.unsortState(dH0, groups, hOut), groups, batch, hOut);
-            if (lstm) {
-                gradC0 = Tensor.of(lay.unsortState(dC0, groups, hidden), groups, batch, hidden);
-            }
-        } else if (r.unbatched) {
-            gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, inputSize);
-            gradH0 = Tensor.of(dH0, groups, hOut);
-            if (lstm) {
-                gradC0 = Tensor.of(dC0, groups, hidden);
-            }
-        } else {
-            gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, batch, inputSize);
-            if (r.batchFirst) {
-                gradInput = gradInput.transpose(0, 1).contiguous();
-            }
-            gradH0 = Tensor.of(dH0, groups, batch, hOut);
-            if (lstm) {
-                gradC0 = Tensor.of(dC0, groups, batch, hidden);
-            }
-        }
-        return new Tensor[] {gradInput, gradH0, gradC0};
+        return new Tensor[] {RNNBase.inputGradient(r, dCur, c.inputSize()),
+            RNNBase.stateGradient(r, dH0, groups, hOut), lstm ? RNNBase.stateGradient(r, dC0, groups, hidden) : null};
     }
 
     /** Buffers of a backward pass, allocated once per {@code (L, N)} and reused (as the RNN's). */

@@ -614,14 +614,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] dCur = ws.dOutA;   // gradient of the current layer's output (L, N, D·H)
         float[] dIn = ws.dOutB;    // gradient of the current layer's input (L, N, in_k)
         PackedLayout lay = r.layout;
-        if (gradOutput == null) {
-            Arrays.fill(dCur, 0, rows * dh, 0f);
-        } else if (lay != null) {
-            System.arraycopy(lay.toInternal(gradOutput, dh), 0, dCur, 0, rows * dh);
-        } else {
-            Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
-            System.arraycopy(tm.toArray(), 0, dCur, 0, rows * dh);
-        }
+        loadOutputGradient(r, gradOutput, dCur, dh);
         float[] gh = gradHn == null ? null : gradHn.toArray();    // (D·layers, N, H)
         if (gh != null && lay != null) {
             gh = lay.sortState(gh, layers * dirs, hidden);
@@ -706,23 +699,51 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             dIn = tmp;
         }
         r.release();
-        int inputSize = config.inputSize();
-        Tensor gradInput;
-        Tensor gradH0;
-        if (lay != null) {
-            gradInput = lay.toExternal(dCur, inputSize);
-            gradH0 = Tensor.of(lay.unsortState(dH0, layers * dirs, hidden), layers * dirs, batch, hidden);
-        } else if (r.unbatched) {
-            gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, inputSize);
-            gradH0 = Tensor.of(dH0, layers * dirs, hidden);
+        return new RNNGradients(inputGradient(r, dCur, config.inputSize()),
+                stateGradient(r, dH0, layers * dirs, hidden));
+    }
+
+    /**
+     * Fills {@code dCur} {@code (L·N, width)} (time-major, the engine's row order) with the caller's output
+     * gradient in the layout of the recorded forward (batch-first, unbatched or packed), or zeros.
+     *
+     * @param gradOutput not modified; may be null
+     * @param dCur modified (overwritten)
+     */
+    static void loadOutputGradient(ForwardRecord r, Tensor gradOutput, float[] dCur, int width) {
+        int rows = r.seqLen * r.batch;
+        if (gradOutput == null) {
+            Arrays.fill(dCur, 0, rows * width, 0f);
+        } else if (r.layout != null) {
+            System.arraycopy(r.layout.toInternal(gradOutput, width), 0, dCur, 0, rows * width);
         } else {
-            gradInput = Tensor.of(Arrays.copyOf(dCur, rows * inputSize), seqLen, batch, inputSize);
-            if (r.batchFirst) {
-                gradInput = gradInput.transpose(0, 1).contiguous();
-            }
-            gradH0 = Tensor.of(dH0, layers * dirs, batch, hidden);
+            Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
+            System.arraycopy(tm.toArray(), 0, dCur, 0, rows * width);
         }
-        return new RNNGradients(gradInput, gradH0);
+    }
+
+    /** {@return the input gradient from the engine's {@code (L·N, H_in)} rows, in the recorded forward's layout} */
+    static Tensor inputGradient(ForwardRecord r, float[] dx, int inputSize) {
+        int rows = r.seqLen * r.batch;
+        if (r.layout != null) {
+            return r.layout.toExternal(dx, inputSize);
+        }
+        if (r.unbatched) {
+            return Tensor.of(Arrays.copyOf(dx, rows * inputSize), r.seqLen, inputSize);
+        }
+        Tensor g = Tensor.of(Arrays.copyOf(dx, rows * inputSize), r.seqLen, r.batch, inputSize);
+        return r.batchFirst ? g.transpose(0, 1).contiguous() : g;
+    }
+
+    /**
+     * {@return an initial-state gradient {@code (groups, N, width)} ({@code (groups, width)} unbatched) in
+     * the caller's batch order, from the engine's (sorted, for packed input) rows}
+     */
+    static Tensor stateGradient(ForwardRecord r, float[] dState, int groups, int width) {
+        if (r.layout != null) {
+            return Tensor.of(r.layout.unsortState(dState, groups, width), groups, r.batch, width);
+        }
+        return r.unbatched ? Tensor.of(dState, groups, width) : Tensor.of(dState, groups, r.batch, width);
     }
 
     /**
