@@ -182,6 +182,7 @@ public final class Gemm {
         int n = packed != null ? packed.cols() : opB.cols;
         int k = opA.cols;
         float[] cd = c.storage();
+        c.markWritten();
         int s0 = c.strideAt(0);
         int s1 = c.strideAt(1);
         if ((s1 == 1 || n <= 1) && (m <= 1 || s0 >= Math.max(1, n))) {

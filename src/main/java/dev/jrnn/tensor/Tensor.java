@@ -47,9 +47,20 @@ public final class Tensor {
     private final int offset;     // index of element (0, ..., 0) in data
     private final int[] shape;    // (d0, d1, ..., d_{n-1}); never exposed
     private final int[] strides;  // elements, not bytes; never exposed
+    private final long[] version; // one cell per storage, shared between views: the write counter
 
     Tensor(float[] data, int offset, int[] shape, int[] strides) {
+        this(data, new long[1], offset, shape, strides);
+    }
+
+    /** A view of {@code base}'s storage (shares its data and its version counter). */
+    private Tensor(Tensor base, int offset, int[] shape, int[] strides) {
+        this(base.data, base.version, offset, shape, strides);
+    }
+
+    private Tensor(float[] data, long[] version, int offset, int[] shape, int[] strides) {
         this.data = data;
+        this.version = version;
         this.offset = offset;
         this.shape = shape;
         this.strides = strides;
@@ -354,6 +365,23 @@ public final class Tensor {
      */
     public void set(float v, int... idx) {
         data[index("set", idx)] = v;
+        version[0]++;
+    }
+
+    /**
+     * {@return the write counter of this tensor's storage (PyTorch's {@code _version})}: it increases with
+     * every write through this tensor or through any view sharing its storage ({@link #set}, every
+     * {@code InPlace} method, a GEMM output), so that a cache derived from the values (for example the
+     * packed weights of a recurrent layer) can tell that it is stale. Values only; shape and strides
+     * never change.
+     */
+    public long version() {
+        return version[0];
+    }
+
+    /** Records a write that bypasses the public methods (a GEMM writing its output storage). */
+    void markWritten() {
+        version[0]++;
     }
 
     private int index(String op, int[] idx) {
@@ -411,7 +439,7 @@ public final class Tensor {
                     + Arrays.toString(strides) + " (at least one dimension spans across two contiguous"
                     + " subspaces). Use reshape(...) instead.");
         }
-        return new Tensor(data, offset, s, st);
+        return new Tensor(this, offset, s, st);
     }
 
     /**
@@ -426,7 +454,7 @@ public final class Tensor {
         int[] s = inferSize("reshape", shape, numel());
         int[] st = viewStrides(s);
         if (st != null) {
-            return new Tensor(data, offset, s, st);
+            return new Tensor(this, offset, s, st);
         }
         return new Tensor(contiguousCopyData(), 0, s, contiguousStrides(s));
     }
@@ -533,7 +561,7 @@ public final class Tensor {
             s[i] = shape[d];
             st[i] = strides[d];
         }
-        return new Tensor(data, offset, s, st);
+        return new Tensor(this, offset, s, st);
     }
 
     /**
@@ -548,7 +576,7 @@ public final class Tensor {
         int a = wrapDim(dim0, n);
         int b = wrapDim(dim1, n);
         if (n == 0) {
-            return new Tensor(data, offset, shape, strides);
+            return new Tensor(this, offset, shape, strides);
         }
         int[] s = shape.clone();
         int[] st = strides.clone();
@@ -556,7 +584,7 @@ public final class Tensor {
         s[b] = shape[a];
         st[a] = strides[b];
         st[b] = strides[a];
-        return new Tensor(data, offset, s, st);
+        return new Tensor(this, offset, s, st);
     }
 
     /**
@@ -571,7 +599,7 @@ public final class Tensor {
             throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but self is "
                     + shape.length + "D");
         }
-        return shape.length < 2 ? new Tensor(data, offset, shape, strides) : transpose(0, 1);
+        return shape.length < 2 ? new Tensor(this, offset, shape, strides) : transpose(0, 1);
     }
 
     /**
@@ -602,7 +630,7 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         s[d] = length;
-        return new Tensor(data, offset + (length == 0 ? 0 : st * strides[d]), s, strides.clone());
+        return new Tensor(this, offset + (length == 0 ? 0 : st * strides[d]), s, strides.clone());
     }
 
     /**
@@ -624,7 +652,7 @@ public final class Tensor {
                     + Arrays.toString(shape) + " at dimension " + d);
         }
         int i = index < 0 ? index + size : index;
-        return new Tensor(data, offset + i * strides[d], remove(shape, d), remove(strides, d));
+        return new Tensor(this, offset + i * strides[d], remove(shape, d), remove(strides, d));
     }
 
     /**
@@ -637,7 +665,7 @@ public final class Tensor {
         int n = shape.length;
         int d = wrapDim(dim, n + 1);
         int newStride = d >= n ? 1 : shape[d] * strides[d];
-        return new Tensor(data, offset, insert(shape, d, 1), insert(strides, d, newStride));
+        return new Tensor(this, offset, insert(shape, d, 1), insert(strides, d, newStride));
     }
 
     /** {@return a view with every dimension of size 1 removed, sharing storage with this tensor} */
@@ -655,7 +683,7 @@ public final class Tensor {
                 st[j++] = strides[d];
             }
         }
-        return new Tensor(data, offset, s, st);
+        return new Tensor(this, offset, s, st);
     }
 
     /**
@@ -668,9 +696,9 @@ public final class Tensor {
     public Tensor squeeze(int dim) {
         int d = wrapDim(dim, shape.length);
         if (shape.length == 0 || shape[d] != 1) {
-            return new Tensor(data, offset, shape, strides);
+            return new Tensor(this, offset, shape, strides);
         }
-        return new Tensor(data, offset, remove(shape, d), remove(strides, d));
+        return new Tensor(this, offset, remove(shape, d), remove(strides, d));
     }
 
     /**
@@ -721,7 +749,7 @@ public final class Tensor {
             }
         }
         checkShape(s);
-        return new Tensor(data, offset, s, st);
+        return new Tensor(this, offset, s, st);
     }
 
     /** {@return this tensor if {@link #isContiguous()}, else a contiguous copy with its own storage} */
@@ -1499,6 +1527,7 @@ public final class Tensor {
                         + " e.g. from expand). Please copy() the tensor before performing the operation.");
             }
         }
+        version[0]++;
     }
 
     private static void unaryLoop(int op, float s, int[] shape, float[] x, int xo, int[] xs,
