@@ -37,8 +37,8 @@ public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagra
     private long steps;
 
     Optimizer(List<Parameter> params, double lr) {
-        this.params = List.copyOf(Objects.requireNonNull(params, "params"));
         this.lr = checkLr(lr);
+        this.params = Args.optimizerParams(params);
     }
 
     static double checkLr(double lr) {
