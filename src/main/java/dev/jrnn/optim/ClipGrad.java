@@ -9,6 +9,9 @@ import java.util.Objects;
  * Gradient clipping, PyTorch's {@code torch.nn.utils.clip_grad_norm_} and {@code clip_grad_value_}.
  * Both modify the parameters' gradients in place; call them after backward and before
  * {@link Optimizer#step()}.
+ *
+ * <p>Thread safety: stateless, but clipping writes the gradients: do not clip parameters that another
+ * thread is reading or writing.
  */
 public final class ClipGrad {
 
