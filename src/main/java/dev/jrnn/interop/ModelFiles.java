@@ -69,6 +69,9 @@ import java.util.regex.Pattern;
  * complete new one, never a half-written model.
  *
  * <p>Stateless and thread-safe; {@code null} arguments are rejected with a {@link NullPointerException}.
+ *
+ * <p>Thread safety: stateless; loading builds a new module per call. Saving reads the module's
+ * parameters, so do not save a module another thread is training.
  */
 public final class ModelFiles {
 

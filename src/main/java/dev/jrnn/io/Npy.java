@@ -48,6 +48,8 @@ import java.util.Set;
  * header padded so the data starts on a 64-byte boundary.
  *
  * <p>Stateless and thread-safe. {@code null} arguments are rejected with a {@link NullPointerException}.
+ *
+ * <p>Thread safety: stateless; calls from many threads are safe.
  */
 public final class Npy {
 

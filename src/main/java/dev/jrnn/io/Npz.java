@@ -33,6 +33,8 @@ import java.util.zip.ZipFile;
  * declared size. Memory use is bounded by the limit, whatever the archive claims.
  *
  * <p>Stateless and thread-safe. {@code null} arguments are rejected with a {@link NullPointerException}.
+ *
+ * <p>Thread safety: stateless; calls from many threads are safe.
  */
 public final class Npz {
 

@@ -56,6 +56,9 @@ import java.util.Objects;
  *
  * <p>Stateless and thread-safe. {@code null} arguments are rejected with a
  * {@link NullPointerException}.
+ *
+ * <p>Thread safety: stateless; every call reads or writes its own file or bytes, so calls from many
+ * threads are safe (writes go through a temporary file and a rename).
  */
 public final class Safetensors {
 

@@ -9,6 +9,9 @@ import java.util.Objects;
  * Gradient clipping, PyTorch's {@code torch.nn.utils.clip_grad_norm_} and {@code clip_grad_value_}.
  * Both modify the parameters' gradients in place; call them after backward and before
  * {@link Optimizer#step()}.
+ *
+ * <p>Thread safety: stateless, but clipping writes the gradients: do not clip parameters that another
+ * thread is reading or writing.
  */
 public final class ClipGrad {
 
@@ -40,11 +43,14 @@ public final class ClipGrad {
      * @param normType {@code p > 0}, or {@link Double#POSITIVE_INFINITY}
      * @param errorIfNonfinite throw if the total norm is NaN or infinite (torch's {@code error_if_nonfinite})
      * @return the total norm before clipping (a float32 value)
-     * @throws IllegalArgumentException for {@code normType <= 0}
+     * @throws IllegalArgumentException for {@code normType <= 0}, a negative or NaN {@code maxNorm}
      * @throws IllegalStateException for a non-finite total norm when {@code errorIfNonfinite}
      */
     public static double clipGradNorm(List<Parameter> params, double maxNorm, double normType, boolean errorIfNonfinite) {
-        Objects.requireNonNull(params, "params");
+        Args.noNulls(params);
+        if (!(maxNorm >= 0)) {
+            throw new IllegalArgumentException("max_norm must be >= 0 (or +infinity), got " + maxNorm);
+        }
         if (!(normType > 0)) {
             throw new IllegalArgumentException("norm_type must be > 0 or infinity, got " + normType);
         }
@@ -109,7 +115,7 @@ public final class ClipGrad {
      * @throws IllegalArgumentException for a negative or NaN clip value
      */
     public static void clipGradValue(List<Parameter> params, double clipValue) {
-        Objects.requireNonNull(params, "params");
+        Args.noNulls(params);
         if (!(clipValue >= 0)) {
             throw new IllegalArgumentException("clip value must be >= 0, got " + clipValue);
         }

@@ -14,13 +14,11 @@ public final class CosineAnnealingLR extends LRScheduler {
      * @param optimizer whose learning rate to change, modified
      * @param tMax half period in epochs, {@code >= 1}
      * @param etaMin the minimum learning rate
-     * @throws IllegalArgumentException for {@code tMax < 1}
+     * @throws IllegalArgumentException for {@code tMax < 1} or a non-finite {@code etaMin} (checked
+     *     before the optimizer is touched)
      */
     public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin) {
-        super(optimizer);
-        if (tMax < 1) {
-            throw new IllegalArgumentException("T_max must be >= 1, got " + tMax);
-        }
+        super(Args.finite(Args.atLeast(optimizer, "T_max", tMax, 1), "eta_min", etaMin));
         this.tMax = tMax;
         this.etaMin = etaMin;
         initialStep();

@@ -8,9 +8,10 @@ public final class ExponentialLR extends LRScheduler {
     /**
      * @param optimizer whose learning rate to change, modified
      * @param gamma multiplicative factor
+     * @throws IllegalArgumentException for a non-finite {@code gamma} (checked before the optimizer is touched)
      */
     public ExponentialLR(Optimizer optimizer, double gamma) {
-        super(optimizer);
+        super(Args.finite(optimizer, "gamma", gamma));
         this.gamma = gamma;
         initialStep();
     }

@@ -14,6 +14,8 @@ import java.util.Objects;
  *
  * <p>Call {@link #step()} after {@link Optimizer#step()}, once per epoch (or per batch, if the schedule
  * counts batches), as in torch. Not thread-safe.
+ *
+ * <p>Thread safety: not thread-safe; {@code step} changes the optimizer's learning rate.
  */
 public abstract sealed class LRScheduler implements Scheduler permits StepLR, ExponentialLR, CosineAnnealingLR, LinearLR {
 

@@ -27,6 +27,9 @@ import java.util.Objects;
  * bit for bit.
  *
  * <p>Not thread-safe; holds the live parameters (no copies).
+ *
+ * <p>Thread safety: not thread-safe; {@code step}, {@code zeroGrad} and the state methods update the
+ * parameters and the optimizer's own state, so use one optimizer from one thread at a time.
  */
 public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagrad {
 
@@ -37,8 +40,8 @@ public abstract sealed class Optimizer permits SGD, Adam, AdamW, RMSprop, Adagra
     private long steps;
 
     Optimizer(List<Parameter> params, double lr) {
-        this.params = List.copyOf(Objects.requireNonNull(params, "params"));
         this.lr = checkLr(lr);
+        this.params = Args.optimizerParams(params);
     }
 
     static double checkLr(double lr) {

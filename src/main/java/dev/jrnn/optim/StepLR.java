@@ -13,13 +13,11 @@ public final class StepLR extends LRScheduler {
      * @param optimizer whose learning rate to change, modified
      * @param stepSize {@code >= 1}
      * @param gamma multiplicative factor
-     * @throws IllegalArgumentException for {@code stepSize < 1}
+     * @throws IllegalArgumentException for {@code stepSize < 1} or a non-finite {@code gamma} (checked
+     *     before the optimizer is touched)
      */
     public StepLR(Optimizer optimizer, int stepSize, double gamma) {
-        super(optimizer);
-        if (stepSize < 1) {
-            throw new IllegalArgumentException("step_size must be >= 1, got " + stepSize);
-        }
+        super(Args.finite(Args.atLeast(optimizer, "step_size", stepSize, 1), "gamma", gamma));
         this.stepSize = stepSize;
         this.gamma = gamma;
         initialStep();
