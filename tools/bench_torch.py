@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Times torch.addmm(C, A, W.T) on the GEMM shapes of shared/bench/configs.md.
+"""Times PyTorch on the benchmark matrix of shared/bench/configs.md.
 
-Run with the Debian PyTorch: /usr/bin/python3 tools/bench_torch.py --threads 1
+  --bench gemm (default): torch.addmm(C, A, W.T) on the GEMM shapes.
+  --bench rnn: every row of the matrix (tools/benchlib.py ROWS), "fwd" (eval, no_grad) and "fwdBwd"
+      (train mode; loss = sum(output) + sum(h_n), backward into the parameters; the input does not
+      require grad; gradients accumulate between calls, as in jrnn's RnnBench).
+  --bench step: one nn.RNNCell/LSTMCell/GRUCell inference step at the sizes of the single-layer rows.
+
+Run with the Debian PyTorch: /usr/bin/python3 tools/bench_torch.py --threads 1 [--bench rnn]
 The thread environment must be set before torch is imported, so this script re-executes itself
 with OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=<threads> (never torch's default OpenMP+BLAS mix).
 Prints one JSON object: {"torch": version, "threads": n, "results": [{shape, m, n, k, median_us,
-gflops, samples}]}. C = A·Wᵀ with A (M, K) and W (N, K) in torch weight layout.
+gflops, samples}]} for gemm, {row, bench, median_ms, samples} for rnn and {row, median_us, samples}
+for step. GEMM: C = A·Wᵀ with A (M, K) and W (N, K) in torch weight layout.
 """
 import argparse
 import json
@@ -22,7 +29,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=1.0, help="measuring time per shape")
-    ap.add_argument("--shapes", default="", help="comma-separated MxNxK list; default: all")
+    ap.add_argument("--shapes", default="", help="gemm: comma-separated MxNxK list; default: all")
+    ap.add_argument("--bench", choices=("gemm", "rnn", "step"), default="gemm")
+    ap.add_argument("--rows", default="", help="rnn/step: comma-separated row ids; default: all")
     args = ap.parse_args()
     env_ok = (os.environ.get("OMP_NUM_THREADS") == "1"
               and os.environ.get("OPENBLAS_NUM_THREADS") == str(args.threads))
@@ -33,6 +42,15 @@ def main():
 
     import torch
     torch.set_num_threads(1)  # intra-op (OpenMP) pool; BLAS threads come from OPENBLAS_NUM_THREADS
+    if args.bench != "gemm":
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import benchlib
+        rows = args.rows.split(",") if args.rows else (list(benchlib.ROWS) if args.bench == "rnn"
+                                                       else benchlib.STEP_ROWS)
+        results = (bench_rnn if args.bench == "rnn" else bench_step)(torch, benchlib, rows, args.seconds)
+        print(json.dumps({"torch": torch.__version__, "threads": args.threads, "bench": args.bench,
+                          "results": results}))
+        return
     shapes = SHAPES
     if args.shapes:
         shapes = [tuple(int(x) for x in s.split("x")) for s in args.shapes.split(",")]
@@ -68,6 +86,63 @@ def main():
     print(json.dumps({"torch": torch.__version__, "threads": args.threads,
                       "blas": "OpenBLAS" if "openblas" in torch.__config__.show().lower() else "?",
                       "results": results}))
+
+
+def make_module(torch, mode, i, h, layers=1, bidirectional=False):
+    torch.manual_seed(42)
+    if mode in ("RNN_TANH", "RNN_RELU"):
+        return torch.nn.RNN(i, h, layers, nonlinearity="tanh" if mode == "RNN_TANH" else "relu",
+                            bidirectional=bidirectional)
+    return getattr(torch.nn, mode)(i, h, layers, bidirectional=bidirectional)
+
+
+def bench_rnn(torch, benchlib, rows, seconds):
+    results = []
+    for row in rows:
+        mode, t, n, i, h, layers, bi = benchlib.ROWS[row]
+        m = make_module(torch, mode, i, h, layers, bi)
+        x = torch.randn(t, n, i, generator=torch.Generator().manual_seed(7))
+
+        def fwd():
+            m.eval()
+            with torch.no_grad():
+                m(x)
+
+        def fwd_bwd():
+            m.train()
+            out, hn = m(x)
+            if isinstance(hn, tuple):
+                hn = hn[0]
+            (out.sum() + hn.sum()).backward()
+
+        for name, fn in (("fwd", fwd), ("fwdBwd", fwd_bwd)):
+            med, k = benchlib.time_call(fn, seconds)
+            results.append({"row": row, "bench": name, "median_ms": med * 1e3, "samples": k})
+    return results
+
+
+def bench_step(torch, benchlib, rows, seconds):
+    results = []
+    for row in rows:
+        mode, _, n, i, h, _, _ = benchlib.ROWS[row]
+        torch.manual_seed(42)
+        if mode.startswith("RNN"):
+            cell = torch.nn.RNNCell(i, h, nonlinearity="tanh" if mode == "RNN_TANH" else "relu")
+        else:
+            cell = getattr(torch.nn, mode + "Cell")(i, h)
+        cell.eval()
+        g = torch.Generator().manual_seed(7)
+        x = torch.randn(n, i, generator=g)
+        hx = torch.randn(n, h, generator=g) * 0.5
+        state = (hx, torch.randn(n, h, generator=g) * 0.5) if mode == "LSTM" else hx
+
+        def step():
+            with torch.no_grad():
+                cell(x, state)
+
+        med, k = benchlib.time_call(step, seconds)
+        results.append({"row": row, "median_us": med * 1e6, "samples": k})
+    return results
 
 
 if __name__ == "__main__":

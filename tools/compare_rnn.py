@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""jrnn RNN/LSTM/GRU vs PyTorch CPU on the benchmark matrix, interleaved, as a Markdown ratio table.
+
+Run from the repository root with the Debian PyTorch:
+    /usr/bin/python3 tools/compare_rnn.py --quick    # ≈ 15 min: JDK 25 + Vector API, 1 round
+    /usr/bin/python3 tools/compare_rnn.py --full     # ≈ 2 h: JDK 17/25 x scalar/vector, 3 rounds
+    /usr/bin/python3 tools/compare_rnn.py --smoke    # ≈ 2 min plumbing check, never writes the doc
+
+Each round runs, one after the other: torch with 1 thread, torch with 2 threads
+(tools/bench_torch.py --bench rnn and --bench step), then the JMH RnnBench and StepBench for each
+jrnn configuration. Medians are taken over all measured iterations of all rounds (JMH iteration
+means for jrnn, per-call samples for torch), so background load hits every contestant alike.
+Ratio = jrnn time / torch time (< 1: jrnn faster). A quick or full run over every row replaces the
+table between the rnn-table markers of docs/benchmarks.md; --rows or --smoke runs only print.
+Runs hold /tmp/jmh.lock (flock) so that two benchmark runs on the machine never overlap.
+"""
+import argparse
+import datetime
+import fcntl
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JDK17 = os.environ.get("JDK17_JAVA", "java")
+JDK25 = os.environ.get("JDK25_JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
+VECTOR = "--add-modules jdk.incubator.vector -Djrnn.simd=vector"
+SCALAR = "-Djrnn.simd=scalar"
+CONFIGS = {"25v": ("JDK 25 vector", JDK25, VECTOR), "25s": ("JDK 25 scalar", JDK25, SCALAR),
+           "17v": ("JDK 17 vector", JDK17, VECTOR), "17s": ("JDK 17 scalar", JDK17, SCALAR)}
+LOCK = "/tmp/jmh.lock"
+
+
+def build(jar, maven_repo, force):
+    if force or not os.path.exists(jar):
+        print("building jrnn and benchmarks.jar ...", file=sys.stderr)
+        repo = [f"-Dmaven.repo.local={maven_repo}"] if maven_repo else []
+        benchlib.sh(["mvn", "-B", "-q", "install", "-DskipTests", *repo], cwd=ROOT)
+        benchlib.sh(["mvn", "-B", "-q", "package", *repo], cwd=os.path.join(ROOT, "benchmarks"))
+
+
+def run_torch(threads, rows, step_rows, seconds):
+    script = os.path.join(ROOT, "tools", "bench_torch.py")
+    out = {}
+    info = {}
+    for bench, rs in (("rnn", rows), ("step", step_rows)):
+        if not rs:
+            continue
+        d = json.loads(benchlib.sh(["/usr/bin/python3", script, "--threads", str(threads), "--bench", bench,
+                                    "--seconds", str(seconds), "--rows", ",".join(rs)]).strip().splitlines()[-1])
+        info = d
+        for r in d["results"]:
+            if bench == "rnn":
+                out[(r["row"], r["bench"])] = r["median_ms"]
+            else:
+                out[(r["row"], "step")] = r["median_us"] / 1e3
+    return info, out
+
+
+def run_jmh(jar, java, flags, rows, step_rows, threads, iters):
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        path = f.name
+    out = {}
+    version = "?"
+    for bench, rs in (("RnnBench", rows), ("StepBench", step_rows)):
+        if not rs:
+            continue
+        cmd = [java, "-jar", jar, f"{bench}\\.", "-f", "1", *iters, "-p", "row=" + ",".join(rs),
+               "-p", "threads=" + ",".join(str(t) for t in threads), "-jvmArgsAppend", flags,
+               "-rf", "json", "-rff", path]
+        benchlib.sh(cmd)
+        with open(path) as f:
+            data = json.load(f)
+        for b in data:
+            version = b["jdkVersion"]
+            name = b["benchmark"].rsplit(".", 1)[1]
+            unit = b["primaryMetric"]["scoreUnit"]
+            scale = {"ms/op": 1.0, "us/op": 1e-3, "ns/op": 1e-6, "s/op": 1e3}[unit]
+            key = (b["params"]["row"], int(b["params"]["threads"]), name)
+            out[key] = [x * scale for fork in b["primaryMetric"]["rawData"] for x in fork]
+    os.unlink(path)
+    return version, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="JDK 25 vector only, 1 round (default)")
+    mode.add_argument("--full", action="store_true", help="all four JDK/path configurations, 3 rounds")
+    mode.add_argument("--smoke", action="store_true", help="tiny iteration counts, two rows; never writes")
+    ap.add_argument("--rows", default="", help="comma-separated subset of row ids (then nothing is written)")
+    ap.add_argument("--configs", default="", help="override: comma-separated subset of 25v,25s,17v,17s")
+    ap.add_argument("--rounds", type=int, default=0, help="override the number of rounds")
+    ap.add_argument("--jar", default=os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar"))
+    ap.add_argument("--maven-repo", default="", help="-Dmaven.repo.local for the build")
+    ap.add_argument("--build", action="store_true", help="rebuild the library and benchmarks.jar first")
+    ap.add_argument("--write", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    args = ap.parse_args()
+
+    rows = args.rows.split(",") if args.rows else list(benchlib.ROWS)
+    if args.smoke and not args.rows:
+        rows = ["latency128", "tiny"]
+    for r in rows:
+        if r not in benchlib.ROWS:
+            raise SystemExit(f"unknown row {r}; rows: {', '.join(benchlib.ROWS)}")
+    step_rows = [r for r in benchlib.STEP_ROWS if r in rows]
+    configs = args.configs.split(",") if args.configs else (["25v", "25s", "17v", "17s"] if args.full else ["25v"])
+    rounds = args.rounds or (3 if args.full else 1)
+    threads = [1, 2]
+    if args.smoke:
+        iters = ["-wi", "1", "-w", "200ms", "-i", "1", "-r", "200ms"]
+        seconds = 0.3
+    elif args.full:
+        iters = ["-wi", "8", "-w", "1s", "-i", "8", "-r", "1s"]
+        seconds = 3.0
+    else:
+        iters = ["-wi", "6", "-w", "1s", "-i", "5", "-r", "1s"]
+        seconds = 2.0
+    complete = not args.smoke and not args.rows
+    build(args.jar, args.maven_repo, args.build)
+
+    lock = open(LOCK, "w")
+    print(f"waiting for {LOCK} ...", file=sys.stderr)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    start = datetime.datetime.utcnow()
+    torch_t = {t: {} for t in threads}
+    jrnn_t = {c: {} for c in configs}
+    versions = {}
+    info = {}
+    loads = []
+    for r in range(rounds):
+        for t in threads:
+            print(f"round {r + 1}/{rounds}: torch {t} thread(s)", file=sys.stderr)
+            info, res = run_torch(t, rows, step_rows, seconds)
+            for k, v in res.items():
+                torch_t[t].setdefault(k, []).append(v)
+        for c in configs:
+            name, java, flags = CONFIGS[c]
+            print(f"round {r + 1}/{rounds}: jrnn {name}", file=sys.stderr)
+            versions[c], res = run_jmh(args.jar, java, flags, rows, step_rows, threads, iters)
+            for k, v in res.items():
+                jrnn_t[c].setdefault(k, []).extend(v)
+        loads.append(os.getloadavg()[0])
+    fcntl.flock(lock, fcntl.LOCK_UN)
+    minutes = (datetime.datetime.utcnow() - start).total_seconds() / 60
+
+    flag = "--full" if args.full else ("--smoke" if args.smoke else "--quick")
+    lines = []
+    w = lines.append
+    w(f"Generated by `/usr/bin/python3 tools/compare_rnn.py {flag}"
+      f"{' --rows ' + args.rows if args.rows else ''}` on {start:%Y-%m-%d %H:%M} UTC ({minutes:.0f} min).")
+    w("")
+    w(f"- Machine: {benchlib.machine()}")
+    w(f"- Load average after each round (other jobs may share the machine): "
+      f"{', '.join(f'{x:.2f}' for x in loads)}")
+    w(f"- PyTorch {info.get('torch', '?')}: 1 thread = `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1` and "
+      "`torch.set_num_threads(1)`; 2 threads = `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2`. Median of "
+      "per-call samples (`tools/bench_torch.py --bench rnn|step`).")
+    for c in configs:
+        name, java, flags = CONFIGS[c]
+        w(f"- jrnn {name}: JDK {versions.get(c, '?')} (`{java}`), fork flags `{flags}`; JMH `{' '.join(iters)}`, "
+          f"{rounds} fork(s); median of iteration means. `Threads.setCount(1|2)`.")
+    w("- fwd+bwd: jrnn also computes the input gradient (its backward always returns it); torch's input "
+      "does not require grad.")
+    w("- Cells: torch ms, then **ratio = jrnn time / torch time** per jrnn configuration (< 1: jrnn faster). "
+      "Target: issue #10's ceiling for JDK 25 with the Vector API.")
+    w("")
+    names = [CONFIGS[c][0] for c in configs]
+    w("| row | bench | threads | torch ms | " + " | ".join(names) + " | target | |")
+    w("|" + "---|" * (6 + len(names)))
+    met = 0
+    total = 0
+
+    def cell(c, key):
+        xs = jrnn_t[c].get(key)
+        return statistics.median(xs) if xs else None
+
+    for row in rows:
+        for bench, idx in (("fwd", 0), ("fwdBwd", 1)):
+            for t in threads:
+                tt = statistics.median(torch_t[t][(row, bench)])
+                cells = []
+                ratio25v = None
+                for c in configs:
+                    v = cell(c, (row, t, bench))
+                    if v is None:
+                        cells.append("n/a")
+                        continue
+                    cells.append(f"**{v / tt:.2f}**")
+                    if c == "25v":
+                        ratio25v = v / tt
+                target = benchlib.TARGETS[row][idx]
+                verdict = ""
+                if ratio25v is not None:
+                    total += 1
+                    ok = ratio25v <= target
+                    met += ok
+                    verdict = "met" if ok else "missed"
+                label = "fwd" if bench == "fwd" else "fwd+bwd"
+                w(f"| {row} | {label} | {t} | {tt:.3f} | " + " | ".join(cells) + f" | ≤ {target} | {verdict} |")
+    w("")
+    w(f"Targets met (JDK 25 vector): {met} of {total}.")
+    if step_rows:
+        w("")
+        w("One inference step alone (`StepBench`: `RNNCell`/`LSTMCell`/`GRUCell` forward vs torch's cell "
+          "under `no_grad`), torch µs and ratios:")
+        w("")
+        w("| row | threads | torch µs | " + " | ".join(names) + " |")
+        w("|" + "---|" * (3 + len(names)))
+        for row in step_rows:
+            for t in threads:
+                tt = statistics.median(torch_t[t][(row, "step")])
+                cells = []
+                for c in configs:
+                    v = cell(c, (row, t, "step"))
+                    cells.append("n/a" if v is None else f"**{v / tt:.2f}**")
+                w(f"| {row} | {t} | {tt * 1e3:.1f} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    print(table)
+    if complete and args.write:
+        with open(args.write) as f:
+            doc = f.read()
+        begin, end = "<!-- rnn-table:begin -->", "<!-- rnn-table:end -->"
+        if begin not in doc or end not in doc:
+            raise SystemExit(f"{args.write} has no {begin} ... {end} markers")
+        doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: begin + "\n" + table + "\n" + end, doc,
+                     flags=re.S)
+        with open(args.write, "w") as f:
+            f.write(doc)
+        print(f"wrote {args.write}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
