@@ -412,7 +412,11 @@ public final class Tensor {
     }
 
     private float[] contiguousCopyData() {
-        float[] out = new float[numel()];
+        int n = numel();
+        if (isContiguous()) {   // one block copy: a (G, H) weight is read on every step of a cell loop
+            return Arrays.copyOfRange(data, offset, offset + n);
+        }
+        float[] out = new float[n];
         unaryLoop(U_COPY, 0f, shape, data, offset, strides, out, 0, contiguousStrides(shape));
         return out;
     }
@@ -1567,6 +1571,10 @@ public final class Tensor {
     private static void unaryRow(int op, float s, int n, float[] x, int xo, int xs, float[] o, int oo, int os) {
         switch (op) {
             case U_COPY -> {
+                if (xs == 1 && os == 1) {
+                    System.arraycopy(x, xo, o, oo, n);
+                    return;
+                }
                 for (int i = 0; i < n; i++) {
                     o[oo + i * os] = x[xo + i * xs];
                 }
