@@ -44,6 +44,8 @@ public final class GRUCell extends Module {
     private final int hiddenSize;
     private final Parameter weightIh;  // (3H, H_in)
     private final Parameter weightHh;  // (3H, H)
+    private final PackedWeight packedIh = new PackedWeight();   // W_ihᵀ packed, kept while weight_ih is unchanged
+    private final PackedWeight packedHh = new PackedWeight();   // W_hhᵀ packed, kept while weight_hh is unchanged
     private final Parameter biasIh;    // (3H), null without bias
     private final Parameter biasHh;    // (3H), null without bias
 
@@ -183,10 +185,10 @@ public final class GRUCell extends Module {
         int g = 3 * hs;
         s.x = input.toArray();
         s.hPrev = hx == null ? null : hx.toArray();
-        s.gates = GatedCellSupport.gates(s.x, n, inputSize, weightIh.data().toArray(), null, hs, null, g);
+        s.gates = GatedCellSupport.gates(s.x, n, inputSize, packedIh.transposed(weightIh.data()), null, hs, null, g);
         float[] gh = new float[n * g];
         if (s.hPrev != null) {
-            Kernels.sgemm(false, true, n, g, hs, 1f, s.hPrev, 0, hs, weightHh.data().toArray(), 0, hs, 0f, gh, 0, g);
+            Kernels.sgemmPacked(n, 1f, s.hPrev, 0, hs, packedHh.transposed(weightHh.data()), 0f, gh, 0, g);
         }
         float[] bhh = null;
         if (biasIh != null) {

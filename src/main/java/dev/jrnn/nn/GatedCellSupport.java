@@ -1,6 +1,7 @@
 package dev.jrnn.nn;
 
 import dev.jrnn.nn.internal.Kernels;
+import dev.jrnn.tensor.internal.PackedB;
 import dev.jrnn.tensor.Tensor;
 
 /** The checks and GEMM plumbing shared by {@link LSTMCell} and {@link GRUCell}. */
@@ -56,16 +57,16 @@ final class GatedCellSupport {
     }
 
     /**
-     * {@code a = x·W_ihᵀ (+ h·W_hhᵀ when hh)}: {@code (N, G)}.
+     * {@code a = x·W_ihᵀ (+ h·W_hhᵀ when hh)}: {@code (N, G)}, with the weights packed by {@link PackedWeight}.
      *
      * @param h {@code (N, H)} or null (zeros: the product is skipped); not modified
      */
-    static float[] gates(float[] x, int batch, int inputSize, float[] wih, float[] h, int hiddenSize, float[] whh,
+    static float[] gates(float[] x, int batch, int inputSize, PackedB wihT, float[] h, int hiddenSize, PackedB whhT,
                          int g) {
         float[] a = new float[batch * g];
-        Kernels.sgemm(false, true, batch, g, inputSize, 1f, x, 0, inputSize, wih, 0, inputSize, 0f, a, 0, g);
+        Kernels.sgemmPacked(batch, 1f, x, 0, inputSize, wihT, 0f, a, 0, g);
         if (h != null) {
-            Kernels.sgemm(false, true, batch, g, hiddenSize, 1f, h, 0, hiddenSize, whh, 0, hiddenSize, 1f, a, 0, g);
+            Kernels.sgemmPacked(batch, 1f, h, 0, hiddenSize, whhT, 1f, a, 0, g);
         }
         return a;
     }

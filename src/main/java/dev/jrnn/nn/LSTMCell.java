@@ -43,6 +43,8 @@ public final class LSTMCell extends Module {
     private final int hiddenSize;
     private final Parameter weightIh;  // (4H, H_in)
     private final Parameter weightHh;  // (4H, H)
+    private final PackedWeight packedIh = new PackedWeight();   // W_ihᵀ packed, kept while weight_ih is unchanged
+    private final PackedWeight packedHh = new PackedWeight();   // W_hhᵀ packed, kept while weight_hh is unchanged
     private final Parameter biasIh;    // (4H), null without bias
     private final Parameter biasHh;    // (4H), null without bias
 
@@ -204,8 +206,8 @@ public final class LSTMCell extends Module {
         s.x = input.toArray();
         s.hPrev = hx == null ? null : hx.h().toArray();
         s.cPrev = hx == null ? null : hx.c().toArray();
-        s.gates = GatedCellSupport.gates(s.x, n, inputSize, weightIh.data().toArray(), s.hPrev, hs,
-                weightHh.data().toArray(), g);
+        s.gates = GatedCellSupport.gates(s.x, n, inputSize, packedIh.transposed(weightIh.data()), s.hPrev, hs,
+                s.hPrev == null ? null : packedHh.transposed(weightHh.data()), g);
         if (biasIh != null) {
             float[] bih = biasIh.data().toArray();
             float[] bhh = biasHh.data().toArray();

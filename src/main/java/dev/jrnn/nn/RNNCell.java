@@ -43,6 +43,8 @@ public final class RNNCell extends Module {
     private final Nonlinearity nonlinearity;
     private final Parameter weightIh;  // (H, H_in)
     private final Parameter weightHh;  // (H, H)
+    private final PackedWeight packedIh = new PackedWeight();   // W_ihᵀ packed, kept while weight_ih is unchanged
+    private final PackedWeight packedHh = new PackedWeight();   // W_hhᵀ packed, kept while weight_hh is unchanged
     private final Parameter biasIh;    // (H), null without bias
     private final Parameter biasHh;    // (H), null without bias
 
@@ -119,12 +121,8 @@ public final class RNNCell extends Module {
         float[] x = input.toArray();                                       // (N, H_in)
         float[] h = hx == null ? new float[batch * hiddenSize] : hx.toArray();  // (N, H)
         float[] a = new float[batch * hiddenSize];                          // (N, H) pre-activation
-        float[] wih = weightIh.data().toArray();
-        float[] whh = weightHh.data().toArray();
-        Kernels.sgemm(false, true, batch, hiddenSize, inputSize, 1f, x, 0, inputSize, wih, 0, inputSize,
-                0f, a, 0, hiddenSize);
-        Kernels.sgemm(false, true, batch, hiddenSize, hiddenSize, 1f, h, 0, hiddenSize, whh, 0, hiddenSize,
-                1f, a, 0, hiddenSize);
+        Kernels.sgemmPacked(batch, 1f, x, 0, inputSize, packedIh.transposed(weightIh.data()), 0f, a, 0, hiddenSize);
+        Kernels.sgemmPacked(batch, 1f, h, 0, hiddenSize, packedHh.transposed(weightHh.data()), 1f, a, 0, hiddenSize);
         if (biasIh != null) {
             float[] bih = biasIh.data().toArray();
             float[] bhh = biasHh.data().toArray();
