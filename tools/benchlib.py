@@ -3,6 +3,7 @@
 RnnBench/StepBench (benchmarks/, class Rows) hold the same rows for the jrnn side.
 """
 import platform
+import re
 import statistics
 import subprocess
 import time
@@ -67,3 +68,16 @@ def machine():
             f"({info.get('Core(s) per socket', '?')} cores x {info.get('Socket(s)', '?')} socket, "
             f"{info.get('Thread(s) per core', '?')} thread/core), L1d {info.get('L1d cache', '?')}, "
             f"L2 {info.get('L2 cache', '?')}, L3 {info.get('L3 cache', '?')}, {', '.join(simd)}{vm}")
+
+
+def write_table(path, marker, table):
+    """Replaces the text between <!-- {marker}:begin --> and <!-- {marker}:end --> in the file at path."""
+    with open(path) as f:
+        doc = f.read()
+    begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+    if begin not in doc or end not in doc:
+        raise SystemExit(f"{path} has no {begin} ... {end} markers")
+    doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: begin + "\n" + table + "\n" + end, doc,
+                 flags=re.S)
+    with open(path, "w") as f:
+        f.write(doc)

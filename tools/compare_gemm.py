@@ -16,12 +16,13 @@ import argparse
 import datetime
 import json
 import os
-import platform
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+from benchlib import machine, sh  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")
@@ -41,10 +42,6 @@ CONFIGS = [  # (name, java, fork flags)
 def flops(shape):
     m, n, k = (int(x) for x in shape.split("x"))
     return 2.0 * m * n * k
-
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
 
 
 def build(force):
@@ -78,23 +75,6 @@ def run_jmh(java, flags, shapes, threads, quick):
         key = (b["params"]["shape"], int(b["params"]["threads"]), name)
         out[key] = [x for fork in b["primaryMetric"]["rawData"] for x in fork]
     return data[0]["jdkVersion"] if data else "?", out
-
-
-def machine():
-    info = {}
-    try:
-        for line in sh(["lscpu"]).splitlines():
-            k, _, v = line.partition(":")
-            info[k.strip()] = v.strip()
-    except Exception:  # noqa: BLE001
-        pass
-    flags = info.get("Flags", "")
-    simd = [f for f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile") if f in flags.split()]
-    return (f"{info.get('Model name', platform.processor())}, {info.get('CPU(s)', '?')} CPUs "
-            f"({info.get('Core(s) per socket', '?')} cores x {info.get('Socket(s)', '?')} socket, "
-            f"{info.get('Thread(s) per core', '?')} thread/core), L1d {info.get('L1d cache', '?')}, "
-            f"L2 {info.get('L2 cache', '?')}, L3 {info.get('L3 cache', '?')}, {', '.join(simd)}; "
-            f"{info.get('Hypervisor vendor', 'bare metal')} VM" if info.get('Hypervisor vendor') else "")
 
 
 def main():
@@ -167,15 +147,7 @@ def main():
     table = "\n".join(lines)
     print(table)
     if args.write:
-        with open(args.write) as f:
-            doc = f.read()
-        begin, end = "<!-- gemm-table:begin -->", "<!-- gemm-table:end -->"
-        if begin not in doc or end not in doc:
-            raise SystemExit(f"{args.write} has no {begin} ... {end} markers")
-        doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: begin + "\n" + table + "\n" + end, doc,
-                     flags=re.S)
-        with open(args.write, "w") as f:
-            f.write(doc)
+        benchlib.write_table(args.write, "gemm-table", table)
         print(f"wrote {args.write}", file=sys.stderr)
 
 

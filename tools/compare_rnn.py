@@ -19,7 +19,6 @@ import datetime
 import fcntl
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -224,15 +223,7 @@ def main():
     table = "\n".join(lines)
     print(table)
     if complete and args.write:
-        with open(args.write) as f:
-            doc = f.read()
-        begin, end = "<!-- rnn-table:begin -->", "<!-- rnn-table:end -->"
-        if begin not in doc or end not in doc:
-            raise SystemExit(f"{args.write} has no {begin} ... {end} markers")
-        doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: begin + "\n" + table + "\n" + end, doc,
-                     flags=re.S)
-        with open(args.write, "w") as f:
-            f.write(doc)
+        benchlib.write_table(args.write, "rnn-table", table)
         print(f"wrote {args.write}", file=sys.stderr)
 
 
