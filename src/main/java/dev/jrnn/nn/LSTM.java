@@ -225,9 +225,10 @@ public final class LSTM extends RNNBase {
         if (record != null) {
             record.c0 = c0;
         }
-        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
+        float[] out = record == null ? runInference(timeMajor, seqLen, batch, h0, c0, hN, cN)
+                : runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
         int dh = config.numDirections() * config.outputHiddenSize();
-        Tensor output = batched ? Tensor.of(out, seqLen, batch, dh) : Tensor.of(out, seqLen, dh);
+        Tensor output = batched ? outputTensor(out, record, seqLen, batch, dh) : outputTensor(out, record, seqLen, dh);
         if (bf) {
             output = output.transpose(0, 1).contiguous();
         }

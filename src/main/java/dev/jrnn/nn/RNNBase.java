@@ -3,6 +3,7 @@ package dev.jrnn.nn;
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.internal.PackedB;
+import dev.jrnn.tensor.internal.TensorAccess;
 import dev.jrnn.tensor.Tensor;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -329,9 +330,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
         float[] h0Values = h0 == null ? null : h0.toArray();
         ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, !batched, bf, h0Values) : null;
-        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
+        float[] out = record == null ? runInference(timeMajor, seqLen, batch, h0Values, null, hN, null)
+                : runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
         int dh = config.numDirections() * config.hiddenSize();
-        Tensor output = batched ? Tensor.of(out, seqLen, batch, dh) : Tensor.of(out, seqLen, dh);
+        Tensor output = batched ? outputTensor(out, record, seqLen, batch, dh) : outputTensor(out, record, seqLen, dh);
         if (bf) {
             output = output.transpose(0, 1).contiguous();
         }
@@ -354,6 +356,36 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     // ------------------------------------------------------------------------------ forward engine
+
+    /**
+     * The inference forward (no record) of a dense input: {@link Recurrence#forward}, reading a contiguous
+     * input in place (no copy). Memory beyond the returned output is {@code O(N·H·layers)} for a
+     * unidirectional module (see {@link Recurrence}).
+     *
+     * @param timeMajor {@code (L, N, H_in)} (or {@code (L, H_in)} unbatched); not modified
+     */
+    final float[] runInference(Tensor timeMajor, int seqLen, int batch, float[] h0, float[] c0, float[] hN,
+                               float[] cN) {
+        float[] xs;
+        int xOff;
+        if (timeMajor.isContiguous()) {
+            xs = TensorAccess.storage(timeMajor);
+            xOff = TensorAccess.offset(timeMajor);
+        } else {
+            xs = timeMajor.toArray();
+            xOff = 0;
+        }
+        return Recurrence.forward(this, xs, xOff, seqLen, batch, h0, c0, hN, cN);
+    }
+
+    /**
+     * {@return the output tensor over the engine's array}: wrapped without a copy after an inference
+     * forward (the array is not kept anywhere else), copied after a training forward (the record keeps the
+     * array for backward, so the caller must not be able to write it)
+     */
+    static Tensor outputTensor(float[] out, ForwardRecord record, int... shape) {
+        return record == null ? TensorAccess.wrap(out, shape) : Tensor.of(out, shape);
+    }
 
     /**
      * Runs every layer and direction over a time-major input.
