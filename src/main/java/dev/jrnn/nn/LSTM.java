@@ -225,8 +225,17 @@ public final class LSTM extends RNNBase {
         if (record != null) {
             record.c0 = c0;
         }
-        float[] out = record == null ? runInference(timeMajor, seqLen, batch, h0, c0, hN, cN)
-                : runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
+        float[] out;
+        if (record == null) {
+            out = runInference(timeMajor, seqLen, batch, h0, c0, hN, cN);
+        } else {
+            enterTraining("training-mode forward");
+            try {
+                out = runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
+            } finally {
+                exitTraining();
+            }
+        }
         int dh = config.numDirections() * config.outputHiddenSize();
         Tensor output = batched ? outputTensor(out, record, seqLen, batch, dh) : outputTensor(out, record, seqLen, dh);
         if (bf) {

@@ -23,8 +23,15 @@ import java.util.Objects;
  * {@code G = gate_size} ({@link Mode#gateSize}), {@code in_0 = H_in} and {@code in_k = D·H_out} above.
  * Every parameter starts uniform in {@code [-1/√H, 1/√H]}, drawn in registration order.
  *
- * <p>Thread safety: not safe for concurrent use while training or loading. In evaluation mode a
- * forward pass only reads the parameters.
+ * <p>Thread safety: inference forwards (evaluation mode) only read the parameters and use per-call
+ * buffers, so any number of threads may run them at once on one shared module, unguarded. Training is
+ * single-threaded per module: a training-mode forward or a backward while another thread is inside a
+ * training-mode forward or a backward of the same module is detected and refused with an
+ * {@link IllegalStateException} naming that thread (the activation record, the dropout generator, the
+ * gradients and the backward workspace are shared). The check covers the overlap of those calls only;
+ * changing parameters, loading a state dict or switching {@code train()/eval()} concurrently with any
+ * forward is not detected and not safe. A streaming state belongs to one thread at a
+ * time; different states may step on one shared module concurrently.
  */
 public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
@@ -38,6 +45,13 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     final Parameter[] biasHh;    // (G)
     final Parameter[] weightHr;  // (P, H), projected LSTM only
     private final Generator dropoutGenerator;
+    /** The thread inside a training-mode forward or a backward of this module, or null. */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> trainingThread =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    /** Nesting depth of {@link #enterTraining} on {@link #trainingThread}; only that thread touches it. */
+    private int trainingDepth;
+    /** Test hook: run inside the guarded region right after it is entered; null in production. */
+    volatile Runnable trainingGuardHook;
     /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
     BackwardWorkspace workspace;
     /** The same for LSTM and GRU ({@link GatedLayers#backward}). */
@@ -137,6 +151,42 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
         int[] shape() {
             return shape.clone();
+        }
+    }
+
+    // ------------------------------------------------------------------------------ training guard
+
+    /**
+     * Enters the single-threaded training region (a training-mode forward or a backward); reentrant for
+     * the owning thread. Pair with {@link #exitTraining()} in a {@code finally}.
+     *
+     * @throws IllegalStateException if another thread is inside the region; nothing was touched
+     */
+    final void enterTraining(String op) {
+        Thread me = Thread.currentThread();
+        Thread other = trainingThread.compareAndExchange(null, me);
+        if (other != null && other != me) {
+            throw new IllegalStateException(torchName() + ": " + op + " refused: thread \"" + other.getName()
+                    + "\" is inside a training-mode forward or backward of this module; training one module from"
+                    + " two threads at once is not supported (the activation record, gradients and workspaces"
+                    + " are shared). Train from one thread, or give each thread its own module");
+        }
+        trainingDepth++;
+        Runnable hook = trainingGuardHook;
+        if (hook != null) {
+            try {
+                hook.run();
+            } catch (RuntimeException | Error e) {
+                exitTraining();
+                throw e;
+            }
+        }
+    }
+
+    /** Leaves the region entered by {@link #enterTraining}. */
+    final void exitTraining() {
+        if (--trainingDepth == 0) {
+            trainingThread.set(null);
         }
     }
 
@@ -284,8 +334,18 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             record.layout = lay;
             record.c0 = c0s;
         }
-        float[] out = runLayers(lay.toInternal(input, config.inputSize()), lay.steps, lay.batch, h0s, c0s, hN, cN,
-                record, lay);
+        float[] xs = lay.toInternal(input, config.inputSize());
+        float[] out;
+        if (record == null) {
+            out = runLayers(xs, lay.steps, lay.batch, h0s, c0s, hN, cN, null, lay);
+        } else {
+            enterTraining("training-mode forward");
+            try {
+                out = runLayers(xs, lay.steps, lay.batch, h0s, c0s, hN, cN, record, lay);
+            } finally {
+                exitTraining();
+            }
+        }
         Tensor output = lay.toExternal(out, config.numDirections() * hOut);
         Tensor hNt = Tensor.of(lay.unsortState(hN, groups, hOut), hShape);
         Tensor cNt = lstm ? Tensor.of(lay.unsortState(cN, groups, hidden), cShape) : null;
@@ -330,8 +390,17 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
         float[] h0Values = h0 == null ? null : h0.toArray();
         ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, !batched, bf, h0Values) : null;
-        float[] out = record == null ? runInference(timeMajor, seqLen, batch, h0Values, null, hN, null)
-                : runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
+        float[] out;
+        if (record == null) {
+            out = runInference(timeMajor, seqLen, batch, h0Values, null, hN, null);
+        } else {
+            enterTraining("training-mode forward");
+            try {
+                out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
+            } finally {
+                exitTraining();
+            }
+        }
         int dh = config.numDirections() * config.hiddenSize();
         Tensor output = batched ? outputTensor(out, record, seqLen, batch, dh) : outputTensor(out, record, seqLen, dh);
         if (bf) {
