@@ -30,7 +30,7 @@ import java.util.Objects;
  * {@link IllegalStateException} naming that thread (the activation record, the dropout generator, the
  * gradients and the backward workspace are shared). The check covers the overlap of those calls only;
  * changing parameters, loading a state dict or switching {@code train()/eval()} concurrently with any
- * forward is not detected and not safe. A streaming state belongs to one thread at a
+ * forward is not detected and not safe. A streaming state ({@link StreamState}) belongs to one thread at a
  * time; different states may step on one shared module concurrently.
  */
 public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
@@ -187,6 +187,171 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     final void exitTraining() {
         if (--trainingDepth == 0) {
             trainingThread.set(null);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ streaming
+
+    /**
+     * {@return a new stream of {@code batch} sequences starting from zero states} Feed it one time step
+     * at a time with {@link #step(Tensor, StreamState, Tensor)}; the outputs are bitwise those of
+     * {@code forward} over the whole sequence.
+     *
+     * @param batch {@code N ≥ 1}
+     * @throws IllegalArgumentException if {@code batch < 1}
+     * @throws IllegalStateException if the module is bidirectional
+     */
+    public final StreamState newStreamState(int batch) {
+        checkStreamable("newStreamState");
+        if (batch < 1) {
+            throw new IllegalArgumentException("newStreamState: batch must be >= 1, got " + batch);
+        }
+        return new StreamState(this, batch, false, null, null);
+    }
+
+    /**
+     * {@return a new stream of one sequence without a batch dimension, from zero states}: its steps take
+     * {@code x_t} {@code (H_in)} and give {@code (H_out)}, like {@code forwardUnbatched}
+     *
+     * @throws IllegalStateException if the module is bidirectional
+     */
+    public final StreamState newUnbatchedStreamState() {
+        checkStreamable("newUnbatchedStreamState");
+        return new StreamState(this, 1, true, null, null);
+    }
+
+    /**
+     * {@return a new stream starting from {@code h0}}: {@code (num_layers, N, H_out)} for a batch of
+     * {@code N} streams, {@code (num_layers, H_out)} for an unbatched stream (RNN and GRU; an LSTM stream
+     * starts from {@link LSTM#newStreamState(LSTMState)})
+     *
+     * @param h0 not modified (copied)
+     * @throws IllegalArgumentException if {@code h0} is not 2-D or 3-D or its shape is wrong (the message
+     *     gives the expected and the actual shape), or the module is an LSTM
+     * @throws IllegalStateException if the module is bidirectional
+     */
+    public StreamState newStreamState(Tensor h0) {
+        checkStreamable("newStreamState");
+        Objects.requireNonNull(h0, "h0");
+        if (config.mode() == Mode.LSTM) {
+            throw new IllegalArgumentException("newStreamState: an LSTM stream starts from h_0 and c_0: use"
+                    + " LSTM.newStreamState(LSTMState)");
+        }
+        boolean batched = h0.dim() == 3;
+        if (h0.dim() != 2 && h0.dim() != 3) {
+            throw new IllegalArgumentException("newStreamState: h0 must be 3-D (num_layers, N, H_out) or 2-D"
+                    + " (num_layers, H_out), got " + h0.dim() + "-D " + Arrays.toString(h0.shape()));
+        }
+        int batch = batched ? h0.size(1) : 1;
+        checkHidden(h0, expectedHiddenShape(batch, batched, config.outputHiddenSize()), batched, "h0");
+        if (batch < 1) {
+            throw new IllegalArgumentException("newStreamState: batch must be >= 1, got " + batch);
+        }
+        return new StreamState(this, batch, !batched, h0.toArray(), null);
+    }
+
+    /**
+     * Runs one time step of a stream and writes its output into {@code out}, updating the state in
+     * place. Allocates nothing when {@code x_t} and {@code out} are contiguous and the weights did not
+     * change since the previous step. The output is the top layer's state {@code h_t}.
+     *
+     * @param x the step input {@code (N, H_in)}, {@code (H_in)} for an unbatched stream; not modified
+     * @param state a state of this module; modified (becomes the state after this step)
+     * @param out receives the output {@code (N, H_out)}, {@code (H_out)} unbatched; must be contiguous;
+     *     modified
+     * @throws IllegalArgumentException if a shape is wrong (the message gives the expected and the actual
+     *     shape), {@code out} is not contiguous, or the state belongs to another module
+     * @throws IllegalStateException if the module is bidirectional, or in training mode with dropout
+     */
+    public final void step(Tensor x, StreamState state, Tensor out) {
+        Objects.requireNonNull(out, "out");
+        checkStep(x, state);
+        checkStepShape("out", out, state, config.outputHiddenSize());
+        if (!out.isContiguous()) {
+            throw new IllegalArgumentException("step: out must be contiguous, got strides "
+                    + Arrays.toString(out.strides()) + " for shape " + Arrays.toString(out.shape()));
+        }
+        runStep(x, state, TensorAccess.storage(out), TensorAccess.offset(out));
+        TensorAccess.markWritten(out);
+    }
+
+    /**
+     * Runs one time step of a stream, updating the state in place, and returns its output in a new tensor
+     * (one allocation; {@link #step(Tensor, StreamState, Tensor)} writes into a caller's tensor instead).
+     *
+     * @param x the step input {@code (N, H_in)}, {@code (H_in)} for an unbatched stream; not modified
+     * @param state a state of this module; modified
+     * @return the output {@code (N, H_out)}, {@code (H_out)} unbatched
+     * @throws IllegalArgumentException if a shape is wrong or the state belongs to another module
+     * @throws IllegalStateException if the module is bidirectional, or in training mode with dropout
+     */
+    public final Tensor step(Tensor x, StreamState state) {
+        checkStep(x, state);
+        int hOut = config.outputHiddenSize();
+        float[] o = new float[state.batch * hOut];
+        runStep(x, state, o, 0);
+        return state.unbatched ? TensorAccess.wrap(o, hOut) : TensorAccess.wrap(o, state.batch, hOut);
+    }
+
+    private void checkStep(Tensor x, StreamState state) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(state, "state");
+        checkStreamable("step");
+        if (state.module != this) {
+            throw new IllegalArgumentException("step: the state belongs to another module: expected a state of "
+                    + this + " (identity " + System.identityHashCode(this) + "), got one of " + state.module
+                    + " (identity " + System.identityHashCode(state.module) + ")");
+        }
+        checkStepShape("x", x, state, config.inputSize());
+    }
+
+    private static void checkStepShape(String name, Tensor t, StreamState s, int width) {
+        int rank = t.dim();   // dim()/size() rather than shape(): no allocation per step
+        boolean ok = s.unbatched ? rank == 1 && t.size(0) == width
+                : rank == 2 && t.size(0) == s.batch && t.size(1) == width;
+        if (!ok) {
+            int[] got = t.shape();
+            String expected = s.unbatched ? "(" + width + ",)" : "(" + s.batch + ", " + width + ")";
+            String dims = name.equals("x") ? (s.unbatched ? "(H_in)" : "(N, H_in)") : (s.unbatched ? "(H_out)" : "(N, H_out)");
+            throw new IllegalArgumentException("step: " + name + " must have shape " + expected + " " + dims
+                    + ", got " + Arrays.toString(got));
+        }
+    }
+
+    private void checkStreamable(String op) {
+        if (config.numDirections() > 1) {
+            throw new IllegalStateException(torchName() + "." + op + ": a bidirectional module cannot be streamed:"
+                    + " its reverse direction starts at the last time step, so it needs the whole sequence; use"
+                    + " forward(...) on the complete sequence");
+        }
+        if (isTraining() && config.dropout() > 0) {
+            throw new IllegalStateException(torchName() + "." + op + ": the module is in training mode with dropout="
+                    + config.dropout() + "; a stream runs inference: call eval() first");
+        }
+    }
+
+    /** One step through every layer: {@link Recurrence#runChunk} with a chunk of one time step. */
+    private void runStep(Tensor x, StreamState s, float[] dst, int dstOff) {
+        float[] in;
+        int inOff;
+        if (x.isContiguous()) {
+            in = TensorAccess.storage(x);
+            inOff = TensorAccess.offset(x);
+        } else {
+            in = x.toArray();
+            inOff = 0;
+        }
+        s.refreshIfStale();
+        int layers = config.numLayers();
+        int hOut = config.outputHiddenSize();
+        for (int layer = 0; layer < layers; layer++) {
+            boolean top = layer == layers - 1;
+            float[] d = top ? dst : s.layerBufs[layer & 1];
+            int dOff = top ? dstOff : 0;
+            Recurrence.runChunk(this, s.groups[layer], s.lanes[layer], 0, in, inOff, 1, s.batch, s.scratch, d, dOff,
+                    hOut);
+            in = d;
+            inOff = dOff;
         }
     }
 

@@ -6,6 +6,20 @@ final class Alloc {
     private Alloc() {
     }
 
+    /**
+     * {@return what {@code bytes()} itself allocates between two readings (reflection boxes the result)},
+     * the minimum over a few back-to-back pairs; subtract it from a measured difference
+     */
+    static long overhead() {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < 20; i++) {
+            long a = bytes();
+            long b = bytes();
+            min = Math.min(min, b - a);
+        }
+        return min;
+    }
+
     /** {@return bytes allocated so far by the current thread}; fails the test when the JVM cannot tell */
     static long bytes() {
         try { // reflection: the test module does not read java.management at compile time
