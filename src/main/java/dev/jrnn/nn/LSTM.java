@@ -225,14 +225,51 @@ public final class LSTM extends RNNBase {
         if (record != null) {
             record.c0 = c0;
         }
-        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
+        float[] out;
+        if (record == null) {
+            out = runInference(timeMajor, seqLen, batch, h0, c0, hN, cN);
+        } else {
+            enterTraining("training-mode forward");
+            try {
+                out = runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
+            } finally {
+                exitTraining();
+            }
+        }
         int dh = config.numDirections() * config.outputHiddenSize();
-        Tensor output = batched ? Tensor.of(out, seqLen, batch, dh) : Tensor.of(out, seqLen, dh);
+        Tensor output = batched ? outputTensor(out, record, seqLen, batch, dh) : outputTensor(out, record, seqLen, dh);
         if (bf) {
             output = output.transpose(0, 1).contiguous();
         }
         return new LSTMOutput(output, Tensor.of(hN, hShape), Tensor.of(cN, cShape), config.numLayers(),
                 config.numDirections(), record, LSTMOutput.EVAL_MODE);
+    }
+
+    /**
+     * {@return a new stream starting from {@code state}}: {@code h} {@code (num_layers, N, H_out)} and
+     * {@code c} {@code (num_layers, N, H)} for a batch of {@code N} streams, or {@code (num_layers, H_out)}
+     * and {@code (num_layers, H)} for an unbatched stream; see {@link #step(Tensor, StreamState, Tensor)}
+     *
+     * @param state not modified (copied)
+     * @throws IllegalArgumentException if a shape is wrong (the message gives the expected and the actual shape)
+     * @throws IllegalStateException if the module is bidirectional
+     */
+    public StreamState newStreamState(LSTMState state) {
+        java.util.Objects.requireNonNull(state, "state");
+        newStreamState(1);   // the module checks (bidirectional, dropout in training mode)
+        Tensor h = state.h();
+        boolean batched = h.dim() == 3;
+        if (h.dim() != 2 && h.dim() != 3) {
+            throw new IllegalArgumentException("newStreamState: h must be 3-D (num_layers, N, H_out) or 2-D"
+                    + " (num_layers, H_out), got " + h.dim() + "-D " + java.util.Arrays.toString(h.shape()));
+        }
+        int batch = batched ? h.size(1) : 1;
+        checkHidden(h, expectedHiddenShape(batch, batched, config.outputHiddenSize()), batched, "hidden[0]");
+        checkHidden(state.c(), expectedHiddenShape(batch, batched, config.hiddenSize()), batched, "hidden[1]");
+        if (batch < 1) {
+            throw new IllegalArgumentException("newStreamState: batch must be >= 1, got " + batch);
+        }
+        return new StreamState(this, batch, !batched, h.toArray(), state.c().toArray());
     }
 
     @Override

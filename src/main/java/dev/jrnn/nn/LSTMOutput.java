@@ -133,7 +133,14 @@ public final class LSTMOutput {
         if (record == null) {
             throw new IllegalStateException(noGraphReason);
         }
-        Tensor[] g = GatedLayers.backward(record.module, record, gradOutput, gradHn, gradCn, output, hN, cN);
+        RNNBase m = record.module;
+        Tensor[] g;
+        m.enterTraining("backward");
+        try {
+            g = GatedLayers.backward(m, record, gradOutput, gradHn, gradCn, output, hN, cN);
+        } finally {
+            m.exitTraining();
+        }
         return new LSTMGradients(g[0], g[1], g[2]);
     }
 

@@ -3,6 +3,7 @@ package dev.jrnn.nn;
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.internal.PackedB;
+import dev.jrnn.tensor.internal.TensorAccess;
 import dev.jrnn.tensor.Tensor;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -22,8 +23,15 @@ import java.util.Objects;
  * {@code G = gate_size} ({@link Mode#gateSize}), {@code in_0 = H_in} and {@code in_k = D·H_out} above.
  * Every parameter starts uniform in {@code [-1/√H, 1/√H]}, drawn in registration order.
  *
- * <p>Thread safety: not safe for concurrent use while training or loading. In evaluation mode a
- * forward pass only reads the parameters.
+ * <p>Thread safety: inference forwards (evaluation mode) only read the parameters and use per-call
+ * buffers, so any number of threads may run them at once on one shared module, unguarded. Training is
+ * single-threaded per module: a training-mode forward or a backward while another thread is inside a
+ * training-mode forward or a backward of the same module is detected and refused with an
+ * {@link IllegalStateException} naming that thread (the activation record, the dropout generator, the
+ * gradients and the backward workspace are shared). The check covers the overlap of those calls only;
+ * changing parameters, loading a state dict or switching {@code train()/eval()} concurrently with any
+ * forward is not detected and not safe. A streaming state ({@link StreamState}) belongs to one thread at a
+ * time; different states may step on one shared module concurrently.
  */
 public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
@@ -37,6 +45,13 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     final Parameter[] biasHh;    // (G)
     final Parameter[] weightHr;  // (P, H), projected LSTM only
     private final Generator dropoutGenerator;
+    /** The thread inside a training-mode forward or a backward of this module, or null. */
+    private final java.util.concurrent.atomic.AtomicReference<Thread> trainingThread =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    /** Nesting depth of {@link #enterTraining} on {@link #trainingThread}; only that thread touches it. */
+    private int trainingDepth;
+    /** Test hook: run inside the guarded region right after it is entered; null in production. */
+    volatile Runnable trainingGuardHook;
     /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
     BackwardWorkspace workspace;
     /** The same for LSTM and GRU ({@link GatedLayers#backward}). */
@@ -136,6 +151,207 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
         int[] shape() {
             return shape.clone();
+        }
+    }
+
+    // ------------------------------------------------------------------------------ training guard
+
+    /**
+     * Enters the single-threaded training region (a training-mode forward or a backward); reentrant for
+     * the owning thread. Pair with {@link #exitTraining()} in a {@code finally}.
+     *
+     * @throws IllegalStateException if another thread is inside the region; nothing was touched
+     */
+    final void enterTraining(String op) {
+        Thread me = Thread.currentThread();
+        Thread other = trainingThread.compareAndExchange(null, me);
+        if (other != null && other != me) {
+            throw new IllegalStateException(torchName() + ": " + op + " refused: thread \"" + other.getName()
+                    + "\" is inside a training-mode forward or backward of this module; training one module from"
+                    + " two threads at once is not supported (the activation record, gradients and workspaces"
+                    + " are shared). Train from one thread, or give each thread its own module");
+        }
+        trainingDepth++;
+        Runnable hook = trainingGuardHook;
+        if (hook != null) {
+            try {
+                hook.run();
+            } catch (RuntimeException | Error e) {
+                exitTraining();
+                throw e;
+            }
+        }
+    }
+
+    /** Leaves the region entered by {@link #enterTraining}. */
+    final void exitTraining() {
+        if (--trainingDepth == 0) {
+            trainingThread.set(null);
+        }
+    }
+
+    // ------------------------------------------------------------------------------ streaming
+
+    /**
+     * {@return a new stream of {@code batch} sequences starting from zero states} Feed it one time step
+     * at a time with {@link #step(Tensor, StreamState, Tensor)}; the outputs are bitwise those of
+     * {@code forward} over the whole sequence.
+     *
+     * @param batch {@code N ≥ 1}
+     * @throws IllegalArgumentException if {@code batch < 1}
+     * @throws IllegalStateException if the module is bidirectional
+     */
+    public final StreamState newStreamState(int batch) {
+        checkStreamable("newStreamState");
+        if (batch < 1) {
+            throw new IllegalArgumentException("newStreamState: batch must be >= 1, got " + batch);
+        }
+        return new StreamState(this, batch, false, null, null);
+    }
+
+    /**
+     * {@return a new stream of one sequence without a batch dimension, from zero states}: its steps take
+     * {@code x_t} {@code (H_in)} and give {@code (H_out)}, like {@code forwardUnbatched}
+     *
+     * @throws IllegalStateException if the module is bidirectional
+     */
+    public final StreamState newUnbatchedStreamState() {
+        checkStreamable("newUnbatchedStreamState");
+        return new StreamState(this, 1, true, null, null);
+    }
+
+    /**
+     * {@return a new stream starting from {@code h0}}: {@code (num_layers, N, H_out)} for a batch of
+     * {@code N} streams, {@code (num_layers, H_out)} for an unbatched stream (RNN and GRU; an LSTM stream
+     * starts from {@link LSTM#newStreamState(LSTMState)})
+     *
+     * @param h0 not modified (copied)
+     * @throws IllegalArgumentException if {@code h0} is not 2-D or 3-D or its shape is wrong (the message
+     *     gives the expected and the actual shape), or the module is an LSTM
+     * @throws IllegalStateException if the module is bidirectional
+     */
+    public StreamState newStreamState(Tensor h0) {
+        checkStreamable("newStreamState");
+        Objects.requireNonNull(h0, "h0");
+        if (config.mode() == Mode.LSTM) {
+            throw new IllegalArgumentException("newStreamState: an LSTM stream starts from h_0 and c_0: use"
+                    + " LSTM.newStreamState(LSTMState)");
+        }
+        boolean batched = h0.dim() == 3;
+        if (h0.dim() != 2 && h0.dim() != 3) {
+            throw new IllegalArgumentException("newStreamState: h0 must be 3-D (num_layers, N, H_out) or 2-D"
+                    + " (num_layers, H_out), got " + h0.dim() + "-D " + Arrays.toString(h0.shape()));
+        }
+        int batch = batched ? h0.size(1) : 1;
+        checkHidden(h0, expectedHiddenShape(batch, batched, config.outputHiddenSize()), batched, "h0");
+        if (batch < 1) {
+            throw new IllegalArgumentException("newStreamState: batch must be >= 1, got " + batch);
+        }
+        return new StreamState(this, batch, !batched, h0.toArray(), null);
+    }
+
+    /**
+     * Runs one time step of a stream and writes its output into {@code out}, updating the state in
+     * place. Allocates nothing when {@code x_t} and {@code out} are contiguous and the weights did not
+     * change since the previous step. The output is the top layer's state {@code h_t}.
+     *
+     * @param x the step input {@code (N, H_in)}, {@code (H_in)} for an unbatched stream; not modified
+     * @param state a state of this module; modified (becomes the state after this step)
+     * @param out receives the output {@code (N, H_out)}, {@code (H_out)} unbatched; must be contiguous;
+     *     modified
+     * @throws IllegalArgumentException if a shape is wrong (the message gives the expected and the actual
+     *     shape), {@code out} is not contiguous, or the state belongs to another module
+     * @throws IllegalStateException if the module is bidirectional, or in training mode with dropout
+     */
+    public final void step(Tensor x, StreamState state, Tensor out) {
+        Objects.requireNonNull(out, "out");
+        checkStep(x, state);
+        checkStepShape("out", out, state, config.outputHiddenSize());
+        if (!out.isContiguous()) {
+            throw new IllegalArgumentException("step: out must be contiguous, got strides "
+                    + Arrays.toString(out.strides()) + " for shape " + Arrays.toString(out.shape()));
+        }
+        runStep(x, state, TensorAccess.storage(out), TensorAccess.offset(out));
+        TensorAccess.markWritten(out);
+    }
+
+    /**
+     * Runs one time step of a stream, updating the state in place, and returns its output in a new tensor
+     * (one allocation; {@link #step(Tensor, StreamState, Tensor)} writes into a caller's tensor instead).
+     *
+     * @param x the step input {@code (N, H_in)}, {@code (H_in)} for an unbatched stream; not modified
+     * @param state a state of this module; modified
+     * @return the output {@code (N, H_out)}, {@code (H_out)} unbatched
+     * @throws IllegalArgumentException if a shape is wrong or the state belongs to another module
+     * @throws IllegalStateException if the module is bidirectional, or in training mode with dropout
+     */
+    public final Tensor step(Tensor x, StreamState state) {
+        checkStep(x, state);
+        int hOut = config.outputHiddenSize();
+        float[] o = new float[state.batch * hOut];
+        runStep(x, state, o, 0);
+        return state.unbatched ? TensorAccess.wrap(o, hOut) : TensorAccess.wrap(o, state.batch, hOut);
+    }
+
+    private void checkStep(Tensor x, StreamState state) {
+        Objects.requireNonNull(x, "x");
+        Objects.requireNonNull(state, "state");
+        checkStreamable("step");
+        if (state.module != this) {
+            throw new IllegalArgumentException("step: the state belongs to another module: expected a state of "
+                    + this + " (identity " + System.identityHashCode(this) + "), got one of " + state.module
+                    + " (identity " + System.identityHashCode(state.module) + ")");
+        }
+        checkStepShape("x", x, state, config.inputSize());
+    }
+
+    private static void checkStepShape(String name, Tensor t, StreamState s, int width) {
+        int rank = t.dim();   // dim()/size() rather than shape(): no allocation per step
+        boolean ok = s.unbatched ? rank == 1 && t.size(0) == width
+                : rank == 2 && t.size(0) == s.batch && t.size(1) == width;
+        if (!ok) {
+            int[] got = t.shape();
+            String expected = s.unbatched ? "(" + width + ",)" : "(" + s.batch + ", " + width + ")";
+            String dims = name.equals("x") ? (s.unbatched ? "(H_in)" : "(N, H_in)") : (s.unbatched ? "(H_out)" : "(N, H_out)");
+            throw new IllegalArgumentException("step: " + name + " must have shape " + expected + " " + dims
+                    + ", got " + Arrays.toString(got));
+        }
+    }
+
+    private void checkStreamable(String op) {
+        if (config.numDirections() > 1) {
+            throw new IllegalStateException(torchName() + "." + op + ": a bidirectional module cannot be streamed:"
+                    + " its reverse direction starts at the last time step, so it needs the whole sequence; use"
+                    + " forward(...) on the complete sequence");
+        }
+        if (isTraining() && config.dropout() > 0) {
+            throw new IllegalStateException(torchName() + "." + op + ": the module is in training mode with dropout="
+                    + config.dropout() + "; a stream runs inference: call eval() first");
+        }
+    }
+
+    /** One step through every layer: {@link Recurrence#runChunk} with a chunk of one time step. */
+    private void runStep(Tensor x, StreamState s, float[] dst, int dstOff) {
+        float[] in;
+        int inOff;
+        if (x.isContiguous()) {
+            in = TensorAccess.storage(x);
+            inOff = TensorAccess.offset(x);
+        } else {
+            in = x.toArray();
+            inOff = 0;
+        }
+        s.refreshIfStale();
+        int layers = config.numLayers();
+        int hOut = config.outputHiddenSize();
+        for (int layer = 0; layer < layers; layer++) {
+            boolean top = layer == layers - 1;
+            float[] d = top ? dst : s.layerBufs[layer & 1];
+            int dOff = top ? dstOff : 0;
+            Recurrence.runChunk(this, s.groups[layer], s.lanes[layer], 0, in, inOff, 1, s.batch, s.scratch, d, dOff,
+                    hOut);
+            in = d;
+            inOff = dOff;
         }
     }
 
@@ -283,8 +499,18 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             record.layout = lay;
             record.c0 = c0s;
         }
-        float[] out = runLayers(lay.toInternal(input, config.inputSize()), lay.steps, lay.batch, h0s, c0s, hN, cN,
-                record, lay);
+        float[] xs = lay.toInternal(input, config.inputSize());
+        float[] out;
+        if (record == null) {
+            out = runLayers(xs, lay.steps, lay.batch, h0s, c0s, hN, cN, null, lay);
+        } else {
+            enterTraining("training-mode forward");
+            try {
+                out = runLayers(xs, lay.steps, lay.batch, h0s, c0s, hN, cN, record, lay);
+            } finally {
+                exitTraining();
+            }
+        }
         Tensor output = lay.toExternal(out, config.numDirections() * hOut);
         Tensor hNt = Tensor.of(lay.unsortState(hN, groups, hOut), hShape);
         Tensor cNt = lstm ? Tensor.of(lay.unsortState(cN, groups, hidden), cShape) : null;
@@ -329,9 +555,19 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
         float[] h0Values = h0 == null ? null : h0.toArray();
         ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, !batched, bf, h0Values) : null;
-        float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
+        float[] out;
+        if (record == null) {
+            out = runInference(timeMajor, seqLen, batch, h0Values, null, hN, null);
+        } else {
+            enterTraining("training-mode forward");
+            try {
+                out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
+            } finally {
+                exitTraining();
+            }
+        }
         int dh = config.numDirections() * config.hiddenSize();
-        Tensor output = batched ? Tensor.of(out, seqLen, batch, dh) : Tensor.of(out, seqLen, dh);
+        Tensor output = batched ? outputTensor(out, record, seqLen, batch, dh) : outputTensor(out, record, seqLen, dh);
         if (bf) {
             output = output.transpose(0, 1).contiguous();
         }
@@ -354,6 +590,36 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     // ------------------------------------------------------------------------------ forward engine
+
+    /**
+     * The inference forward (no record) of a dense input: {@link Recurrence#forward}, reading a contiguous
+     * input in place (no copy). Memory beyond the returned output is {@code O(N·H·layers)} for a
+     * unidirectional module (see {@link Recurrence}).
+     *
+     * @param timeMajor {@code (L, N, H_in)} (or {@code (L, H_in)} unbatched); not modified
+     */
+    final float[] runInference(Tensor timeMajor, int seqLen, int batch, float[] h0, float[] c0, float[] hN,
+                               float[] cN) {
+        float[] xs;
+        int xOff;
+        if (timeMajor.isContiguous()) {
+            xs = TensorAccess.storage(timeMajor);
+            xOff = TensorAccess.offset(timeMajor);
+        } else {
+            xs = timeMajor.toArray();
+            xOff = 0;
+        }
+        return Recurrence.forward(this, xs, xOff, seqLen, batch, h0, c0, hN, cN);
+    }
+
+    /**
+     * {@return the output tensor over the engine's array}: wrapped without a copy after an inference
+     * forward (the array is not kept anywhere else), copied after a training forward (the record keeps the
+     * array for backward, so the caller must not be able to write it)
+     */
+    static Tensor outputTensor(float[] out, ForwardRecord record, int... shape) {
+        return record == null ? TensorAccess.wrap(out, shape) : Tensor.of(out, shape);
+    }
 
     /**
      * Runs every layer and direction over a time-major input.

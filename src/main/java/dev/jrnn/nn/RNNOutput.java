@@ -136,7 +136,13 @@ public final class RNNOutput {
         if (record == null) {
             throw new IllegalStateException(noGraphReason);
         }
-        return record.module.backward(record, gradOutput, gradHn, output, hN);
+        RNNBase m = record.module;
+        m.enterTraining("backward");
+        try {
+            return m.backward(record, gradOutput, gradHn, output, hN);
+        } finally {
+            m.exitTraining();
+        }
     }
 
     /**

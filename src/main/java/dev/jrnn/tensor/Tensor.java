@@ -40,6 +40,35 @@ import java.util.Objects;
  */
 public final class Tensor {
 
+    static {
+        dev.jrnn.tensor.internal.TensorAccess.install(new dev.jrnn.tensor.internal.TensorAccess.Accessor() {
+            @Override
+            public float[] storage(Tensor t) {
+                return t.data;
+            }
+
+            @Override
+            public int offset(Tensor t) {
+                return t.offset;
+            }
+
+            @Override
+            public Tensor wrap(float[] data, int... shape) {
+                int[] s = checkShape(shape);
+                if (data.length != numel(s)) {
+                    throw new IllegalArgumentException("wrap: shape " + Arrays.toString(s) + " needs " + numel(s)
+                            + " values, got " + data.length);
+                }
+                return new Tensor(data, 0, s, contiguousStrides(s));
+            }
+
+            @Override
+            public void markWritten(Tensor t) {
+                t.markWritten();
+            }
+        });
+    }
+
     /** Largest number of elements a tensor may have; the storage is a single {@code float[]}. */
     public static final int MAX_NUMEL = Integer.MAX_VALUE - 8;
 

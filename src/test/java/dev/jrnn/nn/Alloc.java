@@ -1,0 +1,39 @@
+package dev.jrnn.nn;
+
+/** Bytes allocated by the current thread ({@code com.sun.management.ThreadMXBean}), read by reflection. */
+final class Alloc {
+
+    private Alloc() {
+    }
+
+    /**
+     * {@return what {@code bytes()} itself allocates between two readings (reflection boxes the result)},
+     * the minimum over a few back-to-back pairs; subtract it from a measured difference
+     */
+    static long overhead() {
+        long min = Long.MAX_VALUE;
+        for (int i = 0; i < 20; i++) {
+            long a = bytes();
+            long b = bytes();
+            min = Math.min(min, b - a);
+        }
+        return min;
+    }
+
+    /** {@return bytes allocated so far by the current thread}; fails the test when the JVM cannot tell */
+    static long bytes() {
+        try { // reflection: the test module does not read java.management at compile time
+            Object bean = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                    .invoke(null);
+            Class<?> sun = Class.forName("com.sun.management.ThreadMXBean");
+            long v = (long) sun.getMethod("getThreadAllocatedBytes", long.class)
+                    .invoke(bean, Thread.currentThread().getId());
+            if (v < 0) {
+                throw new AssertionError("thread allocation measurement is disabled in this JVM");
+            }
+            return v;
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("com.sun.management.ThreadMXBean is not available", e);
+        }
+    }
+}
