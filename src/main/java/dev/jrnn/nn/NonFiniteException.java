@@ -55,7 +55,7 @@ public final class NonFiniteException extends ArithmeticException {
     NonFiniteException(Source source, int layer, int direction, int step, int row, int feature, float value) {
         super("non-finite value " + value + " in " + source
                 + (layer >= 0 ? " of layer " + layer + ", direction " + direction : "")
-                + (step >= 0 ? " at time step t=" + step : "")
+                + (step >= 0 ? (layer >= 0 ? "," : "") + " at time step t=" + step : "")
                 + ", batch row " + row + ", feature " + feature);
         this.source = source;
         this.layer = layer;
