@@ -17,6 +17,8 @@ import java.util.Objects;
  *
  * <p>Immutable: the tensors are private copies and {@link #stateDict()} returns fresh copies.
  * Thread-safe.
+ *
+ * <p>Thread safety: immutable: the state dict is copied in and copied out; safe to share between threads.
  */
 public final class ImportedLayer {
 

@@ -60,6 +60,8 @@ import java.util.regex.Pattern;
  *
  * <p>Stateless and thread-safe. {@code null} arguments are rejected with a
  * {@link NullPointerException}, except a {@code null} bias, which means {@code use_bias=False}.
+ *
+ * <p>Thread safety: stateless static methods: safe from many threads; each call returns new objects.
  */
 public final class KerasImport {
 

@@ -22,6 +22,8 @@ import java.util.Objects;
  *
  * <p>Representability is checked when weights are converted ({@link KerasImport}), not here.
  * Thread-safe (immutable). No argument may be {@code null}.
+ *
+ * <p>Thread safety: immutable value; safe to share between threads.
  */
 public final class KerasLayer {
 

@@ -11,6 +11,8 @@ import java.util.Objects;
  * {@code <f2} exact), integer arrays as {@code long}.
  *
  * <p>Immutable: every accessor returns a copy. Thread-safe.
+ *
+ * <p>Thread safety: immutable: every accessor returns a copy; safe to share between threads.
  */
 public final class NpyArray {
 

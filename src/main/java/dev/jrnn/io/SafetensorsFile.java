@@ -20,7 +20,7 @@ import java.util.Objects;
  * {@code F16}, {@code BF16}) are held as float32, converted on read as described in {@link Dtype};
  * {@code I64} entries are held as {@code long}.
  *
- * <p>Immutable and thread-safe. Every accessor that returns an array or a {@link Tensor} returns a
+ * <p>Thread safety: immutable and thread-safe. Every accessor that returns an array or a {@link Tensor} returns a
  * fresh copy. No method accepts {@code null}; an unknown name is an
  * {@link IllegalArgumentException} that lists the names present.
  */

@@ -35,6 +35,8 @@ import java.util.Objects;
  * leak in.
  * Mutable and not thread-safe; {@code null} is rejected everywhere with a
  * {@link NullPointerException}.
+ *
+ * <p>Thread safety: not thread-safe: a builder; fill and write it from one thread.
  */
 public final class SafetensorsWriter {
 

@@ -13,6 +13,9 @@ import java.util.Objects;
  * Targets are probabilities in {@code [0, 1]} (not checked, as in torch).
  *
  * <p>Input and target have the same shape {@code (*)}. Immutable and thread-safe.
+ *
+ * <p>Thread safety: immutable: one instance may serve many threads; each {@code forward} returns its own
+ * {@link LossOutput}.
  */
 public final class BCEWithLogitsLoss {
 

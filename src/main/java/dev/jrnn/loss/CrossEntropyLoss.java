@@ -22,6 +22,9 @@ import java.util.Objects;
  * (time-major), with {@code ignore_index} at padded steps.
  *
  * <p>Immutable and thread-safe; built by {@link #of()} and {@code withX} copies.
+ *
+ * <p>Thread safety: immutable (reduction, ignore index and label smoothing are final): one instance may serve
+ * many threads; each {@code forward} returns its own {@link LossOutput}.
  */
 public final class CrossEntropyLoss {
 

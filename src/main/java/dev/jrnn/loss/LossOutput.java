@@ -14,6 +14,9 @@ import java.util.Objects;
  * computed in double from the saved input and rounded once to float.
  *
  * <p>Immutable; the saved input is a private copy.
+ *
+ * <p>Thread safety: immutable; {@code backward} only reads it and returns a new tensor, so it may be called
+ * from several threads.
  */
 public final class LossOutput {
 

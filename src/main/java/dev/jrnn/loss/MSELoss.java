@@ -8,6 +8,9 @@ import java.util.Objects;
  * mean (default), sum or none. Gradient {@code 2(x_i − y_i)} (divided by the element count for mean).
  *
  * <p>Input and target have the same shape {@code (*)} (no broadcasting). Immutable and thread-safe.
+ *
+ * <p>Thread safety: immutable: one instance may serve many threads; each {@code forward} returns its own
+ * {@link LossOutput}.
  */
 public final class MSELoss {
 

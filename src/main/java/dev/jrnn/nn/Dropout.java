@@ -18,6 +18,10 @@ import java.util.Objects;
  *
  * <p><b>Backward.</b> {@link #backward(Tensor)} applies the mask of the most recent training-mode
  * {@link #forward}. Not thread-safe.
+ *
+ * <p>Thread safety: not thread-safe, in either mode: every forward records the mask (or its absence) and
+ * the shape that {@link #backward(Tensor)} uses, and a training-mode forward draws from the layer's own
+ * generator. Use one {@code Dropout} per thread.
  */
 public final class Dropout extends Module {
 

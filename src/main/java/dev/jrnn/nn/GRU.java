@@ -49,8 +49,12 @@ import java.util.Objects;
  * h_n[0] = h
  * }</pre>
  *
- * <p>Thread safety: not safe for concurrent use while training or loading. In evaluation mode a
- * forward pass only reads the parameters.
+ * <p>Thread safety: not safe for concurrent use while training or loading (a training-mode forward
+ * keeps its activations for backward, and backward writes the gradients and reuses the module's
+ * workspaces). In evaluation mode a forward pass only reads the parameters and allocates its buffers per
+ * call, so one module may serve many threads at once ({@code ConcurrentInferenceTest}: 8 threads ×
+ * 1,000 forwards, every result bitwise equal to the single-threaded one). The check-mode flag
+ * ({@link #setCheckFinite(boolean)}) is volatile and may be flipped from any thread.
  */
 public final class GRU extends RNNBase {
 

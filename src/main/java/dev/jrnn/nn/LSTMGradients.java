@@ -9,6 +9,10 @@ import java.util.Objects;
  * {@code (h_0, c_0)}. PyTorch's {@code input.grad}, {@code h0.grad} and {@code c0.grad}.
  *
  * <p>Immutable holder; the tensors are fresh and owned by the caller.
+ *
+ * <p>Thread safety: immutable: every field is final and set at construction. The tensors it hands out are
+ * shared, not copied: as for any {@link dev.jrnn.tensor.Tensor}, concurrent reads are safe, but do not write
+ * to them while another thread reads.
  */
 public final class LSTMGradients {
 

@@ -14,6 +14,9 @@ import dev.jrnn.tensor.Tensor;
  *
  * @param h the hidden state {@code h}; not null
  * @param c the cell state {@code c}; not null
+ *
+ * <p>Thread safety: an immutable record of two tensors; the tensors themselves are not copied, so do not
+ * write to them while another thread reads them.
  */
 public record LSTMState(Tensor h, Tensor c) {
 

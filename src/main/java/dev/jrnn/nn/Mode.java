@@ -3,6 +3,8 @@ package dev.jrnn.nn;
 /**
  * The recurrence computed by an {@link RNNBase}, as PyTorch's {@code RNNBase(mode, ...)} names it.
  * Each mode knows how many gate blocks of {@code hidden_size} rows its stacked weights hold.
+ *
+ * <p>Thread safety: an enum: immutable and thread-safe.
  */
 public enum Mode {
     /** {@code h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)}; one gate block. */

@@ -18,6 +18,11 @@ import java.util.Objects;
  * {@link #namedParameters()}, {@link #stateDict()} and the order of tensors in saved files.
  *
  * <p>Not thread-safe for mutation (loading, training); see the subclasses for inference.
+ *
+ * <p>Thread safety: registration happens in constructors only; after that the parameter and child maps never
+ * change. Reading parameters is safe from many threads; {@link #train()}, {@link #eval()}, {@link
+ * #zeroGrad()}, {@link #loadStateDict} and every backward write state, so they are for one thread at a time,
+ * with no forward running concurrently. Subclasses say which forwards are safe to share.
  */
 public abstract class Module {
 

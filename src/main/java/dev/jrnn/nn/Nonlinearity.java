@@ -2,7 +2,10 @@ package dev.jrnn.nn;
 
 import java.util.Objects;
 
-/** The activation of a plain {@link RNN} or {@link RNNCell}: PyTorch's {@code nonlinearity} argument. */
+/** The activation of a plain {@link RNN} or {@link RNNCell}: PyTorch's {@code nonlinearity} argument.
+ *
+ * <p>Thread safety: an enum: immutable and thread-safe.
+ */
 public enum Nonlinearity {
     /** {@code tanh}, the default. */
     TANH("tanh"),

@@ -61,6 +61,11 @@ final class PackedLayout {
         return t < steps ? bs[t] : 0;
     }
 
+    /** {@return the caller's batch row of sorted position j} */
+    int originalRow(int j) {
+        return order[j];
+    }
+
     /** {@return the number of valid rows Σ lengths} */
     int totalRows() {
         int total = 0;

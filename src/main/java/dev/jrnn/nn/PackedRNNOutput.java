@@ -11,6 +11,11 @@ import java.util.Objects;
  * {@link #hN()} {@code (D·num_layers, N, H_out)} is in the caller's original batch order and holds, per
  * sequence, the forward direction's state at its own last step and the reverse direction's state after
  * {@code t = 0}. Not thread-safe: one backward per forward.
+ *
+ * <p>Thread safety: immutable: every field is final and set at construction. The tensors it hands out are
+ * shared, not copied: as for any {@link dev.jrnn.tensor.Tensor}, concurrent reads are safe, but do not write
+ * to them while another thread reads. {@link #backward} runs once and writes the module's gradients: one
+ * thread at a time per module.
  */
 public final class PackedRNNOutput {
 

@@ -22,6 +22,9 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Immutable and thread-safe: every accessor returns a copy (torch returns its tensors themselves).
+ *
+ * <p>Thread safety: immutable: {@link #data()} and the index arrays are copies, so a {@code PackedSequence}
+ * may be shared between threads (the modules only read it).
  */
 public final class PackedSequence {
 

@@ -7,6 +7,9 @@ import java.util.Objects;
  * What {@link RnnUtils#padPackedSequence} returns: torch's {@code (padded, lengths)} pair. The padded tensor
  * is {@code (T, N, *)} (or {@code (N, T, *)} batch-first) in the original batch order; {@link #lengths()}
  * is in the same order. Immutable; {@link #lengths()} returns a copy.
+ *
+ * <p>Thread safety: immutable: the lengths are copied in and out; {@link #padded()} is the tensor itself, not
+ * a copy, so do not write to it while another thread reads.
  */
 public final class PaddedBatch {
 

@@ -10,6 +10,10 @@ import java.util.Objects;
  * Gradients accumulate ({@code +=}) across backward calls until {@link #zeroGrad()}.
  *
  * <p>Not thread-safe for concurrent mutation.
+ *
+ * <p>Thread safety: not thread-safe. The value and the gradient are mutable tensors: a backward pass
+ * accumulates into {@link #grad()}, an optimizer step and {@code loadStateDict} write {@link #data()}.
+ * Concurrent reads (e.g. many evaluation-mode forwards) are safe as long as nothing writes.
  */
 public final class Parameter {
 

@@ -67,7 +67,8 @@ import java.util.Objects;
  *
  * <p>Thread safety: not safe for concurrent use while training or loading (a backward writes the
  * gradients and reuses the module's workspaces). In evaluation mode a forward pass only reads the
- * parameters, so concurrent forwards on one module are safe.
+ * parameters and allocates its buffers per call, so concurrent forwards on one module are safe. The
+ * check-mode flag ({@link #setCheckFinite(boolean)}) is volatile and may be flipped from any thread.
  */
 public final class RNN extends RNNBase {
 

@@ -52,6 +52,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     private int trainingDepth;
     /** Test hook: run inside the guarded region right after it is entered; null in production. */
     volatile Runnable trainingGuardHook;
+    /** {@link #setCheckFinite}: volatile so a flag set on one thread is seen by forwards on others. */
+    private volatile boolean checkFinite;
     /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
     BackwardWorkspace workspace;
     /** The same for LSTM and GRU ({@link GatedLayers#backward}). */
@@ -92,6 +94,40 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     @Override
     void collectGenerators(java.util.Map<String, Generator> out) {
         out.put("dropout", dropoutGenerator);
+    }
+
+    /**
+     * Turns the non-finite check mode on or off (off by default). When on, every forward of this module
+     * (batched, unbatched, packed, with lengths; training and evaluation mode) throws a
+     * {@link NonFiniteException} for the first NaN or ±Inf it receives or produces, in this order:
+     * <ol>
+     *   <li>the input {@code (L, N, H_in)}, by time step, then batch row, then feature;</li>
+     *   <li>{@code h_0}, then {@code c_0} (LSTM), by state group {@code layer·D + direction}, batch row,
+     *       feature;</li>
+     *   <li>layer by layer, the output of the layer (before inter-layer dropout): direction 0 then
+     *       direction 1, each by time step {@code t} of the output tensor ({@code t = 0} first, also for
+     *       the reverse direction), then batch row, then feature (hidden unit {@code 0 ≤ j < H_out});</li>
+     *   <li>{@code h_n}, then {@code c_n} (LSTM), ordered like {@code h_0}.</li>
+     * </ol>
+     * Batch rows are the caller's rows (the original order of a sequence packed with
+     * {@code enforceSorted = false}); padding past a sequence's length is not checked. The check runs
+     * after the whole layer has been computed, so the cost is one extra read of each layer's output
+     * (about {@code L·N·D·H_out} comparisons per layer, small next to the GEMMs); when off, a forward
+     * does nothing more than read this flag. Nothing the caller passed and no parameter or gradient is
+     * modified by a forward that throws. Backward passes, the streaming {@code step} and the cells are
+     * not checked. An evaluation-mode forward in check mode runs unchunked (the layer outputs are kept
+     * for the scan), so its memory grows with {@code L} like a training forward's; the results are
+     * bitwise the same.
+     *
+     * @param check true to check every later forward
+     */
+    public final void setCheckFinite(boolean check) {
+        this.checkFinite = check;
+    }
+
+    /** {@return whether the non-finite check mode is on} See {@link #setCheckFinite(boolean)}. */
+    public final boolean isCheckFinite() {
+        return checkFinite;
     }
 
     /** {@return the configuration this module was built from} */
@@ -600,6 +636,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
      */
     final float[] runInference(Tensor timeMajor, int seqLen, int batch, float[] h0, float[] c0, float[] hN,
                                float[] cN) {
+        if (checkFinite) {   // the check scans whole layer outputs: the unchunked path, O(T) memory
+            return runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, null);
+        }
         float[] xs;
         int xOff;
         if (timeMajor.isContiguous()) {
@@ -660,6 +699,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         int g = config.gateSize();
         int dh = dirs * config.outputHiddenSize();
         boolean dropping = isTraining() && config.dropout() > 0;
+        boolean check = checkFinite;
+        if (check) {
+            FiniteCheck.inputs(config, x, seqLen, batch, h0, c0, layout);
+        }
         float[] layerIn = x;
         // (L, N, G) workspace; LSTM/GRU training forwards keep a fresh one per layer-direction instead
         float[] gates = record != null && !config.mode().isPlainRnn() ? null : new float[seqLen * batch * g];
@@ -745,6 +788,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     System.arraycopy(hPrev, hOff + n * ldh, hN, (grp * batch + n) * hidden, hidden);
                 }
             }
+            if (check) {
+                FiniteCheck.layerOutput(config, layer, out, seqLen, batch, layout);
+            }
             if (record != null) {
                 record.inputs[layer] = layerIn;
                 record.outputs[layer] = out;
@@ -763,6 +809,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 }
             }
             layerIn = out;
+        }
+        if (check) {
+            FiniteCheck.finalStates(config, hN, cN, batch, layout);
         }
         return layerIn;
     }

@@ -26,6 +26,8 @@ import java.util.Objects;
  * is emitted when a module is built from the configuration, not here.
  *
  * <p>Thread-safe (immutable). No argument may be {@code null}.
+ *
+ * <p>Thread safety: immutable value; safe to share between threads.
  */
 public final class RNNConfig {
 

@@ -15,6 +15,11 @@ import java.util.Objects;
  * {@code h.detach()}, implicit). {@link #detach()} drops the saved activations of this call early.
  *
  * <p>The tensors are fresh and owned by the caller. Not thread-safe: one backward per forward.
+ *
+ * <p>Thread safety: immutable: every field is final and set at construction. The tensors it hands out are
+ * shared, not copied: as for any {@link dev.jrnn.tensor.Tensor}, concurrent reads are safe, but do not write
+ * to them while another thread reads. {@link #backward} (training-mode forwards only) runs once and writes
+ * the module's gradients, so it follows the module's rule: one thread at a time per module.
  */
 public final class RNNOutput {
 

@@ -22,6 +22,8 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Immutable (the lengths are copied) and thread-safe.
+ *
+ * <p>Thread safety: immutable (the lengths are copied in); safe to share between threads.
  */
 public final class Readout {
 

@@ -19,6 +19,9 @@ import java.util.Objects;
  *
  * <p>All methods are stateless and thread-safe; inputs are not modified; null arguments throw
  * {@link NullPointerException}.
+ *
+ * <p>Thread safety: stateless static methods: safe from many threads; each call reads its arguments and
+ * returns new objects.
  */
 public final class RnnUtils {
 

@@ -25,6 +25,10 @@ import java.util.Objects;
  * }</pre>
  *
  * <p>Not thread-safe while training.
+ *
+ * <p>Thread safety: as its recurrent layer and {@link Linear} head: evaluation-mode forwards only read the
+ * parameters and are safe from many threads; training (forward with a graph, backward) is for one thread at a
+ * time.
  */
 public final class SequenceClassifier extends Module {
 

@@ -14,6 +14,9 @@ import java.util.List;
  * </pre>
  *
  * <p>State: {@code sum}. Not thread-safe; holds the live parameters.
+ *
+ * <p>Thread safety: not thread-safe (see {@link Optimizer}): {@code step} updates the parameters and this
+ * optimizer's state; one thread at a time.
  */
 public final class Adagrad extends Optimizer {
 

@@ -10,6 +10,9 @@ import java.util.List;
  *
  * <p>State: {@code exp_avg}, {@code exp_avg_sq}, and {@code max_exp_avg_sq} with amsgrad. Not
  * thread-safe; holds the live parameters.
+ *
+ * <p>Thread safety: not thread-safe (see {@link Optimizer}): {@code step} updates the parameters and this
+ * optimizer's state; one thread at a time.
  */
 public final class AdamW extends Optimizer {
 

@@ -4,6 +4,9 @@ package dev.jrnn.optim;
  * Cosine annealing, PyTorch's {@code CosineAnnealingLR(optimizer, T_max, eta_min=0)}:
  * {@code lr_e = eta_min + (base_lr − eta_min)·(1 + cos(π·e / T_max)) / 2}, computed with torch's recursive
  * form (so after {@code T_max} epochs the rate rises again, with period {@code 2·T_max}, as in torch).
+ *
+ * <p>Thread safety: not thread-safe (see {@link LRScheduler}): {@code step} changes the optimizer's learning
+ * rate.
  */
 public final class CosineAnnealingLR extends LRScheduler {
 

@@ -1,6 +1,10 @@
 package dev.jrnn.optim;
 
-/** Multiplies the learning rate by {@code gamma} every epoch, PyTorch's {@code ExponentialLR(optimizer, gamma)}. */
+/** Multiplies the learning rate by {@code gamma} every epoch, PyTorch's {@code ExponentialLR(optimizer, gamma)}.
+ *
+ * <p>Thread safety: not thread-safe (see {@link LRScheduler}): {@code step} changes the optimizer's learning
+ * rate.
+ */
 public final class ExponentialLR extends LRScheduler {
 
     private final double gamma;

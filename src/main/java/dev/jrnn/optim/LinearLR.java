@@ -4,6 +4,9 @@ package dev.jrnn.optim;
  * Linear warmup (or decay), PyTorch's {@code LinearLR(optimizer, start_factor=1/3, end_factor=1.0,
  * total_iters=5)}: the factor applied to {@code base_lr} moves linearly from {@code startFactor} at epoch 0
  * to {@code endFactor} at epoch {@code totalIters} and stays there.
+ *
+ * <p>Thread safety: not thread-safe (see {@link LRScheduler}): {@code step} changes the optimizer's learning
+ * rate.
  */
 public final class LinearLR extends LRScheduler {
 

@@ -17,6 +17,9 @@ import java.util.List;
  *
  * <p>State: {@code square_avg}, {@code momentum_buffer} (momentum &gt; 0), {@code grad_avg} (centered).
  * Not thread-safe; holds the live parameters.
+ *
+ * <p>Thread safety: not thread-safe (see {@link Optimizer}): {@code step} updates the parameters and this
+ * optimizer's state; one thread at a time.
  */
 public final class RMSprop extends Optimizer {
 

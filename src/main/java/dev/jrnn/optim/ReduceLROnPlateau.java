@@ -15,6 +15,9 @@ import java.util.Objects;
  * count of bad epochs; during cooldown bad epochs are not counted. When the count exceeds
  * {@code patience}, {@code lr ← max(lr·factor, min_lr)} (only if that changes it by more than
  * {@code eps}), cooldown starts and the count resets. Not thread-safe.
+ *
+ * <p>Thread safety: not thread-safe: {@code step} changes the optimizer's learning rate and this scheduler's
+ * own counters.
  */
 public final class ReduceLROnPlateau implements Scheduler {
 

@@ -30,6 +30,9 @@ import java.util.List;
  *
  * <p>State: {@code momentum_buffer} (zeros before the first step). Not thread-safe; holds the live
  * parameters (no copies).
+ *
+ * <p>Thread safety: not thread-safe (see {@link Optimizer}): {@code step} updates the parameters and this
+ * optimizer's state; one thread at a time.
  */
 public final class SGD extends Optimizer {
 

@@ -6,6 +6,9 @@ import java.util.Map;
  * What every learning-rate scheduler shares: it changes its optimizer's {@link Optimizer#lr()}, and its
  * state is a few scalars that checkpoints save ({@link #stateScalars()}) and restore
  * ({@link #loadState(Map)}). The optimizer's current learning rate is part of the optimizer's state.
+ *
+ * <p>Thread safety: implementations are not thread-safe: {@code step} changes the optimizer's learning rate;
+ * use one from one thread.
  */
 public sealed interface Scheduler permits LRScheduler, ReduceLROnPlateau, SequentialLR {
 

@@ -18,6 +18,9 @@ import java.util.Objects;
  * takes only the first child's; at epoch {@code milestones[i]} child {@code i + 1} starts from its
  * closed form at its epoch 0 ({@code step(0)}), otherwise the current child steps. Build the children
  * on the same optimizer immediately before this, and step only this. Not thread-safe.
+ *
+ * <p>Thread safety: not thread-safe, like the schedulers it chains: {@code step} changes the optimizer's
+ * learning rate.
  */
 public final class SequentialLR implements Scheduler {
 

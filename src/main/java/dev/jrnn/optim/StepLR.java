@@ -3,6 +3,9 @@ package dev.jrnn.optim;
 /**
  * Multiplies the learning rate by {@code gamma} every {@code stepSize} epochs, PyTorch's
  * {@code StepLR(optimizer, step_size, gamma=0.1)}: {@code lr_e = base_lr · gamma^⌊e / step_size⌋}.
+ *
+ * <p>Thread safety: not thread-safe (see {@link LRScheduler}): {@code step} changes the optimizer's learning
+ * rate.
  */
 public final class StepLR extends LRScheduler {
 

@@ -26,6 +26,9 @@ import java.util.Objects;
  * {@code multAdd*} accumulate ({@code c += ...}).
  *
  * <p>Thread-safe: concurrent calls are fine as long as they do not write the same tensor.
+ *
+ * <p>Thread safety: stateless static methods: safe from many threads, as long as no two calls write the same
+ * output tensor and no call writes a tensor another one reads.
  */
 public final class Gemm {
 

@@ -22,6 +22,9 @@ import java.util.Objects;
  * This is not torch's Mersenne Twister: the same seed does not give torch's numbers.
  *
  * <p>Not thread-safe: give each thread its own generator.
+ *
+ * <p>Thread safety: not thread-safe: every draw advances the state. Give each thread its own generator (or
+ * synchronise externally); sharing one also makes results depend on scheduling.
  */
 public final class Generator {
 

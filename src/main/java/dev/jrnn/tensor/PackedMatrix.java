@@ -15,6 +15,8 @@ import java.util.Objects;
  *
  * <p>Immutable and thread-safe: the values are copied when packing; later writes to the source
  * tensor are not seen (pack again after a weight update). Null arguments are rejected.
+ *
+ * <p>Thread safety: immutable once packed; one packed matrix may serve GEMMs on many threads at once.
  */
 public final class PackedMatrix {
 

@@ -36,7 +36,9 @@ import java.util.Objects;
  * {@link IndexOutOfBoundsException}. Shapes whose element count exceeds {@link #MAX_NUMEL} are
  * rejected, so no size computation overflows.
  *
- * <p>Not thread-safe for concurrent mutation; concurrent reads are safe.
+ * <p>Thread safety: not thread-safe for writes. Concurrent reads of a tensor (and of its views) are safe;
+ * an {@code InPlace} method, {@link #set(float, int...)} or a write through a view sharing the storage needs
+ * external synchronisation with every other access to that storage.
  */
 public final class Tensor {
 

@@ -32,6 +32,9 @@ import java.util.Objects;
  * </ul>
  * Numbers in the metadata are exact decimal strings ({@link Double#toString}), so a resumed run
  * continues bit for bit. A load that fails leaves the objects as they were.
+ *
+ * <p>Thread safety: stateless static methods; a save or load reads or writes the model, optimizer and
+ * scheduler passed in, so the caller must not train them from another thread meanwhile.
  */
 public final class Checkpoint {
 

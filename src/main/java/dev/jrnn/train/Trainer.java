@@ -53,6 +53,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * model's generators, the optimizer, the scheduler and the history are in the checkpoint).
  *
  * <p>Not thread-safe: one {@code fit} at a time.
+ *
+ * <p>Thread safety: not thread-safe: {@code fit} trains the model and drives the optimizer and scheduler,
+ * which are all single-threaded; run one {@code fit} at a time and do not use the model elsewhere meanwhile.
+ * Listeners are kept in a copy-on-write list, so {@code addListener} from another thread is safe; listeners
+ * are called on the thread running {@code fit}.
  */
 public final class Trainer {
 

@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * <p>Defaults: shuffle every epoch with seed 0, keep the last partial batch, no gradient clipping, no
  * early stopping, no checkpoint.
+ *
+ * <p>Thread safety: immutable value; safe to share between threads.
  */
 public final class TrainerConfig {
 

@@ -4,6 +4,9 @@ package dev.jrnn.train;
  * Progress callbacks of a {@link Trainer}; every method has an empty default, so a listener overrides
  * only what it needs (print, log with the framework of your choice, plot). Called on the training
  * thread; an exception thrown here stops {@link Trainer#fit} (the last checkpoint stays valid).
+ *
+ * <p>Thread safety: called on the thread running {@link Trainer#fit}; an implementation that shares state
+ * with other threads synchronises itself.
  */
 public interface TrainingListener {
 

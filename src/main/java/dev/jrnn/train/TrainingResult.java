@@ -5,6 +5,8 @@ import java.util.List;
 /**
  * What {@link Trainer#fit} returns: the per-epoch history of the whole run (including epochs done before a
  * resume, restored from the checkpoint) and the early-stopping outcome. Immutable.
+ *
+ * <p>Thread safety: immutable (the loss lists are unmodifiable copies); safe to share between threads.
  */
 public final class TrainingResult {
 
