@@ -165,8 +165,7 @@ def main():
         name, java, flags = CONFIGS[c]
         w(f"- jrnn {name}: JDK {versions.get(c, '?')} (`{java}`), fork flags `{flags}`; JMH `{' '.join(iters)}`, "
           f"{rounds} fork(s); median of iteration means. `Threads.setCount(1|2)`.")
-    w("- fwd+bwd: jrnn also computes the input gradient (its backward always returns it); torch's input "
-      "does not require grad.")
+    w("- fwd+bwd: the input does not require grad on either side (jrnn: `backward(..., inputGradient = false)`).")
     w("- Cells: torch ms, then **ratio = jrnn time / torch time** per jrnn configuration (< 1: jrnn faster). "
       "Target: issue #10's ceiling for JDK 25 with the Vector API.")
     w("")

@@ -35,6 +35,8 @@ final class ForwardRecord {
     float[][] hTilde;        // [layer·D + dir] (L, N, H) projected LSTM: o ⊙ tanh(c_t) before W_hr
     float[][] ghn;           // [layer·D + dir] (L, N, H) GRU: W_hn·h_{t−1} + b_hn
     float[][] weightHr;      // [layer·D + dir] (P, H) projected LSTM, as used by the forward
+    /** Whether backward computes {@code ∂L/∂input} (set by the backward call; layer 0's {@code dX} GEMM otherwise skipped). */
+    boolean inputGradient = true;
     private boolean released;
 
     ForwardRecord(RNNBase module, int seqLen, int batch, boolean unbatched, boolean batchFirst, float[] h0) {

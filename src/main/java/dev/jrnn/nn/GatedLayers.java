@@ -438,7 +438,11 @@ final class GatedLayers {
                             0f, dWhr, 0, hidden);
                     RNNBase.accumulate(m.weightHr[grp], dWhr);
                 }
-                // dX = dA·W_ih; the second direction adds to the first.
+                // dX = dA·W_ih; the second direction adds to the first. Layer 0's dX is the input
+                // gradient: skipped when the caller did not ask for it.
+                if (layer == 0 && !r.inputGradient) {
+                    continue;
+                }
                 if (lay != null && lay.perStep) {
                     RNNBase.gradInputAlive(lay, g, in, dA, r.weightIh[grp], dir == 0 ? 0f : 1f, dIn);
                 } else {
@@ -454,7 +458,7 @@ final class GatedLayers {
             dIn = tmp;
         }
         r.release();
-        return new Tensor[] {RNNBase.inputGradient(r, dCur, c.inputSize()),
+        return new Tensor[] {r.inputGradient ? RNNBase.inputGradient(r, dCur, c.inputSize()) : null,
             RNNBase.stateGradient(r, dH0, groups, hOut), lstm ? RNNBase.stateGradient(r, dC0, groups, hidden) : null};
     }
 

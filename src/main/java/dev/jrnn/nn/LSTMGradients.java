@@ -21,7 +21,7 @@ public final class LSTMGradients {
     private final Tensor c0;     // (D·num_layers, N, H), (D·num_layers, H) unbatched; cell: (N, H) or (H)
 
     LSTMGradients(Tensor input, Tensor h0, Tensor c0) {
-        this.input = Objects.requireNonNull(input, "input");
+        this.input = input;
         this.h0 = Objects.requireNonNull(h0, "h0");
         this.c0 = Objects.requireNonNull(c0, "c0");
     }
@@ -29,7 +29,8 @@ public final class LSTMGradients {
     /**
      * {@return the gradient with respect to the input, in the input's shape and layout: {@code (L, N, H_in)},
      * {@code (N, L, H_in)} with {@code batch_first}, {@code (L, H_in)} unbatched; for {@link LSTMCell}
-     * {@code (N, H_in)} or {@code (H_in)}}
+     * {@code (N, H_in)} or {@code (H_in)}; null when the backward was asked not to compute it
+     * ({@link LSTMOutput#backward(Tensor, Tensor, Tensor, boolean)})}
      */
     public Tensor input() {
         return input;
@@ -55,7 +56,7 @@ public final class LSTMGradients {
 
     @Override
     public String toString() {
-        return "LSTMGradients[input " + input.shapeString() + ", h0 " + h0.shapeString() + ", c0 "
+        return "LSTMGradients[input " + (input == null ? "not computed" : input.shapeString()) + ", h0 " + h0.shapeString() + ", c0 "
                 + c0.shapeString() + "]";
     }
 }

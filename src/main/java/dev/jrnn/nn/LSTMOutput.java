@@ -135,9 +135,29 @@ public final class LSTMOutput {
      * @throws IllegalStateException after an evaluation-mode forward, a previous backward, or {@link #detach()}
      */
     public LSTMGradients backward(Tensor gradOutput, Tensor gradHn, Tensor gradCn) {
+        return backward(gradOutput, gradHn, gradCn, true);
+    }
+
+    /**
+     * {@link #backward(Tensor, Tensor, Tensor)}, optionally without the gradient of the input: torch's
+     * backward when the input does not require grad. The parameter, {@code h_0} and {@code c_0}
+     * gradients are bitwise the same; skipping saves layer 0's {@code (L·N, 4H)·(4H, H_in)} GEMM per
+     * direction.
+     *
+     * @param gradOutput as for {@link #backward(Tensor, Tensor, Tensor)}
+     * @param gradHn as for {@link #backward(Tensor, Tensor, Tensor)}
+     * @param gradCn as for {@link #backward(Tensor, Tensor, Tensor)}
+     * @param inputGradient whether to compute {@code ∂loss/∂input}; when false,
+     *     {@link LSTMGradients#input()} of the result is null
+     * @return the gradients with respect to the input (or null), {@code h_0} and {@code c_0}
+     * @throws IllegalArgumentException as {@link #backward(Tensor, Tensor, Tensor)}
+     * @throws IllegalStateException as {@link #backward(Tensor, Tensor, Tensor)}
+     */
+    public LSTMGradients backward(Tensor gradOutput, Tensor gradHn, Tensor gradCn, boolean inputGradient) {
         if (record == null) {
             throw new IllegalStateException(noGraphReason);
         }
+        record.inputGradient = inputGradient;
         RNNBase m = record.module;
         Tensor[] g;
         m.enterTraining("backward");

@@ -65,6 +65,18 @@ public final class PackedLSTMOutput {
         return inner.backward(gradOutputData, gradHn, gradCn);
     }
 
+    /**
+     * {@link #backward(Tensor, Tensor, Tensor)}, optionally without the gradient of the input data
+     * (see {@link LSTMOutput#backward(Tensor, Tensor, Tensor, boolean)}).
+     *
+     * @param inputGradient whether to compute the input data's gradient; when false,
+     *     {@link LSTMGradients#input()} of the result is null
+     * @return the gradients of the packed input data (or null), {@code h_0} and {@code c_0} (original order)
+     */
+    public LSTMGradients backward(Tensor gradOutputData, Tensor gradHn, Tensor gradCn, boolean inputGradient) {
+        return inner.backward(gradOutputData, gradHn, gradCn, inputGradient);
+    }
+
     @Override
     public String toString() {
         return "PackedLSTMOutput[output " + output + ", h_n " + inner.hN().shapeString() + ", c_n "

@@ -67,6 +67,18 @@ public final class PackedRNNOutput {
         return inner.backward(gradOutputData, gradHn);
     }
 
+    /**
+     * {@link #backward(Tensor, Tensor)}, optionally without the gradient of the input data (see
+     * {@link RNNOutput#backward(Tensor, Tensor, boolean)}).
+     *
+     * @param inputGradient whether to compute the input data's gradient; when false,
+     *     {@link RNNGradients#input()} of the result is null
+     * @return the gradients of the packed input data (or null) and of {@code h_0} (original order)
+     */
+    public RNNGradients backward(Tensor gradOutputData, Tensor gradHn, boolean inputGradient) {
+        return inner.backward(gradOutputData, gradHn, inputGradient);
+    }
+
     @Override
     public String toString() {
         return "PackedRNNOutput[output " + output + ", h_n " + inner.hN().shapeString() + "]";

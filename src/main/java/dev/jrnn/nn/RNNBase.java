@@ -998,7 +998,11 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     accumulate(biasIh[grp], ws.dBias);
                     accumulate(biasHh[grp], ws.dBias);
                 }
-                // dX = dA·W_ih; the second direction adds to the first.
+                // dX = dA·W_ih; the second direction adds to the first. Layer 0's dX is the input
+                // gradient: skipped when the caller did not ask for it.
+                if (layer == 0 && !r.inputGradient) {
+                    continue;
+                }
                 if (lay != null && lay.perStep) {
                     gradInputAlive(lay, g, in, dA, r.weightIh[grp], dir == 0 ? 0f : 1f, dIn);
                 } else {
@@ -1014,7 +1018,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             dIn = tmp;
         }
         r.release();
-        return new RNNGradients(inputGradient(r, dCur, config.inputSize()),
+        return new RNNGradients(r.inputGradient ? inputGradient(r, dCur, config.inputSize()) : null,
                 stateGradient(r, dH0, layers * dirs, hidden));
     }
 

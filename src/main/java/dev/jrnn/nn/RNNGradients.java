@@ -20,14 +20,15 @@ public final class RNNGradients {
     private final Tensor h0;     // the initial state's shape
 
     RNNGradients(Tensor input, Tensor h0) {
-        this.input = Objects.requireNonNull(input, "input");
+        this.input = input;
         this.h0 = Objects.requireNonNull(h0, "h0");
     }
 
     /**
      * {@return the gradient with respect to the input, in the input's shape and layout:
      * {@code (L, N, H_in)}, {@code (N, L, H_in)} with {@code batch_first}, {@code (L, H_in)} unbatched;
-     * for {@link RNNCell#backward} {@code (N, H_in)} or {@code (H_in)}}
+     * for {@link RNNCell#backward} {@code (N, H_in)} or {@code (H_in)}; null when the backward was asked
+     * not to compute it ({@link RNNOutput#backward(Tensor, Tensor, boolean)})}
      */
     public Tensor input() {
         return input;
@@ -46,6 +47,7 @@ public final class RNNGradients {
 
     @Override
     public String toString() {
-        return "RNNGradients[input " + input.shapeString() + ", h0 " + h0.shapeString() + "]";
+        return "RNNGradients[input " + (input == null ? "not computed" : input.shapeString()) + ", h0 "
+                + h0.shapeString() + "]";
     }
 }

@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code fwdBwd} is the training step of configs.md: a training-mode forward, then the backward
  * of {@code loss = sum(output) + sum(h_n)} (and {@code + 0·c_n} for LSTM) into every parameter's
  * gradient. Gradients accumulate across invocations, as they do in the torch loop of
- * {@code tools/bench_torch.py}. Unlike that loop, jrnn's backward also returns the gradient of the
- * input (its API always computes it): jrnn does one extra {@code dX} GEMM per layer-direction.
- * Dropout is 0, so training and inference run the same arithmetic.
+ * {@code tools/bench_torch.py}. As there, the input does not require a gradient: the backward runs
+ * with {@code inputGradient = false}, which skips layer 0's {@code dX} GEMM. Dropout is 0, so
+ * training and inference run the same arithmetic.
  *
  * <p>Run with the Vector API: {@code -jvmArgsAppend "--add-modules jdk.incubator.vector
  * -Djrnn.simd=vector"}; scalar: {@code -jvmArgsAppend -Djrnn.simd=scalar}.
@@ -81,9 +81,9 @@ public class RnnBench {
     public Object fwdBwd() {
         module.train();
         if (lstm) {
-            return ((LSTM) module).forward(x).backward(gradOutput, gradHn, null);
+            return ((LSTM) module).forward(x).backward(gradOutput, gradHn, null, false);
         }
-        return forward(x).backward(gradOutput, gradHn);
+        return forward(x).backward(gradOutput, gradHn, false);
     }
 
     private RNNOutput forward(Tensor input) {
