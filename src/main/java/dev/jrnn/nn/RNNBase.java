@@ -54,6 +54,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     volatile Runnable trainingGuardHook;
     /** {@link #setCheckFinite}: volatile so a flag set on one thread is seen by forwards on others. */
     private volatile boolean checkFinite;
+    /** The packed weights of the inference engine and the parameter versions they match ({@link Recurrence#prepare}). */
+    volatile Recurrence.Prepared prepared;
     /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
     BackwardWorkspace workspace;
     /** The same for LSTM and GRU ({@link GatedLayers#backward}). */

@@ -30,7 +30,7 @@ final class Recurrence {
         return Math.min(seqLen, Math.max(32, Math.min(128, 2048 / Math.max(1, batch))));
     }
 
-    /** The weights of one layer-direction, copied and packed once per forward (or per stream state). */
+    /** The weights of one layer-direction, copied and packed; immutable, shared while the parameters are unchanged. */
     static final class Group {
         final int in;
         final PackedB wihT;    // W_ihᵀ (in, G)
@@ -99,7 +99,56 @@ final class Recurrence {
         }
     }
 
+    /**
+     * The packed weights of every layer-direction, reused from the module's last call while no
+     * parameter has been written since ({@link dev.jrnn.tensor.Tensor#version()}; the optimizers,
+     * {@code loadStateDict} and every in-place write bump it). Thread-safe: the groups are immutable and
+     * published through a volatile field; two callers finding them stale both rebuild, with the same result.
+     */
     static Group[] prepare(RNNBase m) {
+        Prepared p = m.prepared;
+        if (p != null && p.matches(m)) {
+            return p.groups;
+        }
+        long[] versions = versions(m);   // read before the values: a racing write leaves this entry stale
+        Group[] gs = build(m);
+        m.prepared = new Prepared(gs, versions);
+        return gs;
+    }
+
+    /** Packed groups and the parameter versions they were built from, in {@link #versions} order. */
+    record Prepared(Group[] groups, long[] versions) {
+        boolean matches(RNNBase m) {
+            int i = 0;
+            for (int grp = 0; grp < m.weightIh.length; grp++) {
+                if (versions[i++] != version(m.weightIh[grp]) || versions[i++] != version(m.weightHh[grp])
+                        || versions[i++] != version(m.biasIh[grp]) || versions[i++] != version(m.biasHh[grp])
+                        || versions[i++] != version(m.weightHr[grp])) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private static long[] versions(RNNBase m) {
+        long[] v = new long[5 * m.weightIh.length];
+        int i = 0;
+        for (int grp = 0; grp < m.weightIh.length; grp++) {
+            v[i++] = version(m.weightIh[grp]);
+            v[i++] = version(m.weightHh[grp]);
+            v[i++] = version(m.biasIh[grp]);
+            v[i++] = version(m.biasHh[grp]);
+            v[i++] = version(m.weightHr[grp]);
+        }
+        return v;
+    }
+
+    private static long version(Parameter p) {
+        return p == null ? -1 : p.data().version();
+    }
+
+    private static Group[] build(RNNBase m) {
         RNNConfig c = m.config;
         int dirs = c.numDirections();
         Group[] gs = new Group[c.numLayers() * dirs];
