@@ -370,23 +370,16 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
     /** One step through every layer: {@link Recurrence#runChunk} with a chunk of one time step. */
     private void runStep(Tensor x, StreamState s, float[] dst, int dstOff) {
-        float[] in;
-        int inOff;
-        if (x.isContiguous()) {
-            in = TensorAccess.storage(x);
-            inOff = TensorAccess.offset(x);
-        } else {
-            in = x.toArray();
-            inOff = 0;
-        }
-        s.refreshIfStale();
+        float[] in = x.isContiguous() ? TensorAccess.storage(x) : x.toArray();
+        int inOff = x.isContiguous() ? TensorAccess.offset(x) : 0;
+        Recurrence.Group[] groups = Recurrence.prepare(this);   // repacked only after a parameter write
         int layers = config.numLayers();
         int hOut = config.outputHiddenSize();
         for (int layer = 0; layer < layers; layer++) {
             boolean top = layer == layers - 1;
             float[] d = top ? dst : s.layerBufs[layer & 1];
             int dOff = top ? dstOff : 0;
-            Recurrence.runChunk(this, s.groups[layer], s.lanes[layer], 0, in, inOff, 1, s.batch, s.scratch, d, dOff,
+            Recurrence.runChunk(this, groups[layer], s.lanes[layer], 0, in, inOff, 1, s.batch, s.scratch, d, dOff,
                     hOut);
             in = d;
             inOff = dOff;
@@ -641,15 +634,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         if (checkFinite) {   // the check scans whole layer outputs: the unchunked path, O(T) memory
             return runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, null);
         }
-        float[] xs;
-        int xOff;
-        if (timeMajor.isContiguous()) {
-            xs = TensorAccess.storage(timeMajor);
-            xOff = TensorAccess.offset(timeMajor);
-        } else {
-            xs = timeMajor.toArray();
-            xOff = 0;
-        }
+        float[] xs = timeMajor.isContiguous() ? TensorAccess.storage(timeMajor) : timeMajor.toArray();
+        int xOff = timeMajor.isContiguous() ? TensorAccess.offset(timeMajor) : 0;
         return Recurrence.forward(this, xs, xOff, seqLen, batch, h0, c0, hN, cN);
     }
 

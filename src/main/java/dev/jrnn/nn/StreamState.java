@@ -5,14 +5,14 @@ import dev.jrnn.tensor.Tensor;
 /**
  * The running state of one stream fed step by step to a unidirectional {@link RNN}, {@link LSTM} or
  * {@link GRU} ({@link RNNBase#step(Tensor, StreamState, Tensor)}): every layer's {@code h}
- * {@code (num_layers, N, H_out)} (and the LSTM's {@code c} {@code (num_layers, N, H)}), the module's
- * weights packed for the step, and the step's buffers, so that a step allocates nothing.
+ * {@code (num_layers, N, H_out)} (and the LSTM's {@code c} {@code (num_layers, N, H)}) and the step's
+ * buffers, so that a step allocates nothing.
  *
  * <p>Created by {@link RNNBase#newStreamState(int)}, {@link RNNBase#newUnbatchedStreamState()},
  * {@link RNNBase#newStreamState(Tensor)} or {@link LSTM#newStreamState(LSTMState)}; bound to that
- * module. The packed weights are refreshed (once, allocating) when a parameter's
- * {@link Tensor#version() version} changed since the last step, e.g. after an optimizer step or
- * {@code loadStateDict}.
+ * module. The steps use the module's packed weights, which are rebuilt (once, allocating) when a
+ * parameter's {@link Tensor#version() version} changed since they were packed, e.g. after an optimizer
+ * step or {@code loadStateDict}.
  *
  * <p>Thread safety: not thread-safe; one state per stream, used by one thread at a time. Different
  * states may step on one shared module from different threads at once (the module is only read).
@@ -26,9 +26,6 @@ public final class StreamState {
     final Recurrence.Scratch scratch;  // chunk of one step
     final float[][] layerBufs;         // two (N, H_out) buffers between layers, or null for one layer
     final float[] result;              // (N, H_out): the output of step(x, s) before it is copied out
-    private final Parameter[] params;
-    private final long[] versions;
-    Recurrence.Group[] groups;
 
     StreamState(RNNBase module, int batch, boolean unbatched, float[] h0, float[] c0) {
         this.module = module;
@@ -40,26 +37,6 @@ public final class StreamState {
         int hOut = c.outputHiddenSize();
         this.layerBufs = c.numLayers() > 1 ? new float[][] {new float[batch * hOut], new float[batch * hOut]} : null;
         this.result = new float[batch * hOut];
-        this.params = module.parameters().toArray(new Parameter[0]);
-        this.versions = new long[params.length];
-        refresh();
-    }
-
-    /** Packs the weights again if any parameter was written since the last packing. */
-    void refreshIfStale() {
-        for (int i = 0; i < params.length; i++) {
-            if (params[i].data().version() != versions[i]) {
-                refresh();
-                return;
-            }
-        }
-    }
-
-    private void refresh() {
-        for (int i = 0; i < params.length; i++) {
-            versions[i] = params[i].data().version();
-        }
-        groups = Recurrence.prepare(module);
     }
 
     /** {@return the batch size {@code N} of this stream (1 for an unbatched stream)} */
