@@ -60,6 +60,8 @@ public final class GemmEngine {
     public static final int MC = 144;
     /** Columns of B packed per block (a multiple of NR): {@code (KC, NC)} floats. */
     public static final int NC = 1024;
+    /** Pre-packed products at most this wide with {@code K <= KC} take the vector path's narrow kernel. */
+    static final int SMALL_N = 16;
     /** Below this many flops ({@code 2*M*N*K}) a product runs in the calling thread only. */
     public static final long PARALLEL_MIN_FLOPS = 1L << 21;
 
@@ -163,6 +165,16 @@ public final class GemmEngine {
             scale(m, n, beta, c, cOff, ldc);
             return;
         }
+        if (vector && packed != null && !transA && n <= SMALL_N && k <= KC) {
+            // a handful of columns: straight from the arrays, same bits as the tiles (see VectorSkinnyGemm)
+            VectorSkinnyGemm.narrow(m, n, k, alpha, a, aOff, lda, packed.data(), beta, c, cOff, ldc, WORKSPACE.get().tmp);
+            return;
+        }
+        if (vector && packed != null && !transA && m == 1 && (threads <= 1 || 2.0 * n * k < PARALLEL_MIN_FLOPS)) {
+            // a batch-1 step's GEMV in the calling thread (the blocked driver would not split it either)
+            VectorSkinnyGemm.singleRow(alpha, a, aOff, packed, beta, c, cOff, WORKSPACE.get().tmp);
+            return;
+        }
         Job job = JOB.get();
         job.set(vector, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
         int parts = job.partition(threads);
@@ -231,7 +243,7 @@ public final class GemmEngine {
                     bBase = j.packed.blockOffset(pc) + (jc / NR) * kc * NR;
                 } else {
                     if (j.vector && j.transB) {
-                        VectorPacking.packBTransposed(j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0, ws.idx);
+                        VectorPacking.packBTransposed(j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0);
                     } else {
                         packB(j.transB, j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0);
                     }
@@ -240,11 +252,7 @@ public final class GemmEngine {
                 }
                 for (int ic = m0; ic < m1; ic += MC) {
                     int mc = Math.min(MC, m1 - ic);
-                    if (j.vector && !j.transA) {
-                        VectorPacking.packARows(j.a, j.aOff, j.lda, ic, mc, pc, kc, apack, ws.idx);
-                    } else {
-                        packA(j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
-                    }
+                    packA(j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);   // scalar: see VectorPacking.packTail
                     if (!j.vector) {
                         ScalarGemmKernel.block(mc, nc, kc, apack, bp, bBase, j.c, j.cOff + ic * j.ldc + jc, j.ldc,
                                 j.alpha, j.beta, first, ws.accRows, ws.brows);
@@ -341,7 +349,6 @@ public final class GemmEngine {
         final float[] a = new float[MC * KC];   // (MC / MR, KC, MR)
         final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
         final float[] tmp = new float[MR * NR]; // (MR, NR)
-        final int[] idx = new int[16];          // gather offsets for VectorPacking
         final float[][] accRows = new float[MR][ScalarGemmKernel.CHUNK]; // (MR, CHUNK) scalar accumulators
         final float[][] brows = new float[KC][ScalarGemmKernel.CHUNK];   // (KC, CHUNK) rows of packed B
     }

@@ -57,12 +57,11 @@ public final class PackedB {
     }
 
     private void fill(boolean transB, float[] b, int bOff, int ldb) {
-        boolean gather = transB && GemmEngine.vectorKernel();
-        int[] idx = gather ? new int[16] : null;
+        boolean transpose16 = transB && GemmEngine.vectorKernel();
         for (int pc = 0; pc < k; pc += GemmEngine.KC) {
             int kc = Math.min(GemmEngine.KC, k - pc);
-            if (gather) {
-                VectorPacking.packBTransposed(b, bOff, ldb, pc, kc, 0, n, data, blockOffset(pc), idx);
+            if (transpose16) {
+                VectorPacking.packBTransposed(b, bOff, ldb, pc, kc, 0, n, data, blockOffset(pc));
             } else {
                 GemmEngine.packB(transB, b, bOff, ldb, pc, kc, 0, n, data, blockOffset(pc));
             }

@@ -110,34 +110,62 @@ final class VectorMath {
     }
 
     static void exp(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+        int bound = F.loopBound(n);
+        if (bound > 0) {
+            expVectors(src, srcOff, dst, dstOff, bound);
+        }
+        FastMath.exp(src, srcOff + bound, dst, dstOff + bound, n - bound);
+    }
+
+    /** The whole vectors of {@link #exp(float[], int, float[], int, int)}: {@code bound} a positive multiple of 16. */
+    private static void expVectors(float[] src, int srcOff, float[] dst, int dstOff, int bound) {
+        for (int i = 0; i < bound; i += F.length()) {
             exp(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
         }
-        FastMath.exp(src, srcOff + i, dst, dstOff + i, n - i);
     }
 
     static void tanh(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+        int bound = F.loopBound(n);
+        if (bound > 0) {
+            tanhVectors(src, srcOff, dst, dstOff, bound);
+        }
+        FastMath.tanh(src, srcOff + bound, dst, dstOff + bound, n - bound);
+    }
+
+    /** The whole vectors of {@link #tanh(float[], int, float[], int, int)}: {@code bound} a positive multiple of 16. */
+    private static void tanhVectors(float[] src, int srcOff, float[] dst, int dstOff, int bound) {
+        for (int i = 0; i < bound; i += F.length()) {
             tanh(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
         }
-        FastMath.tanh(src, srcOff + i, dst, dstOff + i, n - i);
     }
 
     static void sigmoid(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+        int bound = F.loopBound(n);
+        if (bound > 0) {
+            sigmoidVectors(src, srcOff, dst, dstOff, bound);
+        }
+        FastMath.sigmoid(src, srcOff + bound, dst, dstOff + bound, n - bound);
+    }
+
+    /** The whole vectors of {@link #sigmoid(float[], int, float[], int, int)}: {@code bound} a positive multiple of 16. */
+    private static void sigmoidVectors(float[] src, int srcOff, float[] dst, int dstOff, int bound) {
+        for (int i = 0; i < bound; i += F.length()) {
             sigmoid(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
         }
-        FastMath.sigmoid(src, srcOff + i, dst, dstOff + i, n - i);
     }
 
     static void relu(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        int i = 0;
-        for (int bound = F.loopBound(n); i < bound; i += F.length()) {
+        int bound = F.loopBound(n);
+        if (bound > 0) {
+            reluVectors(src, srcOff, dst, dstOff, bound);
+        }
+        FastMath.relu(src, srcOff + bound, dst, dstOff + bound, n - bound);
+    }
+
+    /** The whole vectors of {@link #relu(float[], int, float[], int, int)}: {@code bound} a positive multiple of 16. */
+    private static void reluVectors(float[] src, int srcOff, float[] dst, int dstOff, int bound) {
+        for (int i = 0; i < bound; i += F.length()) {
             relu(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
         }
-        FastMath.relu(src, srcOff + i, dst, dstOff + i, n - i);
     }
 }

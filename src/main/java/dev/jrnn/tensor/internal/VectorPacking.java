@@ -6,9 +6,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Packing routines of {@link GemmEngine} that transpose with 16-lane gathers: op(B) stored
- * {@code (N, K)} (the torch-weight case) and op(A) stored {@code (M, K)}. Packing only moves values,
- * so it never changes a result bit; partial panels fall back to the scalar routines.
+ * The Vector API packing of {@link GemmEngine}: op(B) stored {@code (N, K)} (the torch-weight case),
+ * transposed 16×16 in registers. Packing only moves values, so it never changes a result bit; partial
+ * panels and the k tail use scalar code. There are no gathers (see {@link #packTail}).
  *
  * <p>Loaded only when {@link Simd#vectorEnabled()} is true.
  */
@@ -53,14 +53,10 @@ final class VectorPacking {
     /**
      * {@link GemmEngine#packB} for {@code transB == true}.
      *
-     * @param idx scratch of 16 ints, modified
      */
     static void packBTransposed(float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
-                                float[] dst, int dOff, int[] idx) {
+                                float[] dst, int dOff) {
         final int nrFull = GemmEngine.NR;
-        for (int i = 0; i < L; i++) {
-            idx[i] = i * ldb;
-        }
         for (int jp = 0; jp < nc; jp += nrFull) {
             int nr = Math.min(nrFull, nc - jp);
             int d = dOff + (jp / nrFull) * kc * nrFull;
@@ -75,10 +71,25 @@ final class VectorPacking {
                     transpose16(b, s + v * ldb + kk, ldb, dst, d + kk * nrFull + v, nrFull);
                 }
             }
-            for (; kk < kc; kk++) {
-                for (int v = 0; v < nrFull; v += L) {
-                    FloatVector.fromArray(S, b, s + v * ldb + kk, idx, 0).intoArray(dst, d + kk * nrFull + v);
-                }
+            if (kk < kc) {
+                packTail(b, s, ldb, kk, kc, dst, d);
+            }
+        }
+    }
+
+    /**
+     * The k tail ({@code kc % 16} rows) of one panel of {@link #packBTransposed}, in scalar code. A
+     * 16-lane gather would be faster, but C2 intrinsifies a gather only when it has inlined the gather's
+     * helpers ({@code IntVector.species}), which depends on the call-site profile; when it does not, the
+     * gather runs the boxed fallback, allocating on every call, for the rest of the JVM's life
+     * ({@code docs/design-notes.md}, "Gathers and the JIT").
+     */
+    private static void packTail(float[] b, int s, int ldb, int kk, int kc, float[] dst, int d) {
+        final int nrFull = GemmEngine.NR;
+        for (int j = 0; j < nrFull; j++) {
+            int src = s + j * ldb;
+            for (int q = kk; q < kc; q++) {
+                dst[d + q * nrFull + j] = b[src + q];
             }
         }
     }
@@ -217,34 +228,5 @@ final class VectorPacking {
         v13.intoArray(dst, dOff + 13 * ld);
         v14.intoArray(dst, dOff + 14 * ld);
         v15.intoArray(dst, dOff + 15 * ld);
-    }
-
-    /**
-     * {@link GemmEngine#packA} for {@code transA == false}: one gather fills the {@code MR} values of
-     * column kk and the first {@code 16 - MR} of column kk + 1, which the next gather rewrites.
-     *
-     * @param idx scratch of 16 ints, modified
-     */
-    static void packARows(float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] dst, int[] idx) {
-        final int mrFull = GemmEngine.MR;
-        for (int i = 0; i < L; i++) {
-            idx[i] = i < mrFull ? i * lda : (i - mrFull) * lda + 1;
-        }
-        for (int ip = 0; ip < mc; ip += mrFull) {
-            int mr = Math.min(mrFull, mc - ip);
-            int d = (ip / mrFull) * kc * mrFull;
-            if (mr < mrFull || kc < 2) {
-                GemmEngine.packAPanel(false, a, aOff, lda, ic + ip, mr, pc, kc, dst, d);
-                continue;
-            }
-            int s = aOff + (ic + ip) * lda + pc;
-            int kk = 0;
-            for (; kk < kc - 1; kk++, d += mrFull) {
-                FloatVector.fromArray(S, a, s + kk, idx, 0).intoArray(dst, d);
-            }
-            for (int i = 0; i < mrFull; i++) {
-                dst[d + i] = a[s + i * lda + kk];
-            }
-        }
     }
 }

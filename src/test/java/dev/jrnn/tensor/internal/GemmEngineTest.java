@@ -21,6 +21,8 @@ class GemmEngineTest {
         {17, 63, 65}, {63, 65, 17}, {65, 1, 3}, {1, 65, 513}, {145, 97, 40}, {143, 64, 300},
         {16, 1100, 33}, {2, 1025, 7}, {257, 40, 9}, {33, 2100, 4}, {12, 32, 256}, {13, 31, 2},
         {11, 64, 1}, {24, 96, 258}, {25, 33, 513},
+        // the skinny paths of VectorSkinnyGemm: N <= 16 with one K block, and M = 1
+        {16, 7, 7}, {2048, 7, 14}, {6, 16, 256}, {3, 9, 200}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5},
     };
 
     private static List<GemmEngine.Kernel> kernels() {
@@ -188,6 +190,36 @@ class GemmEngineTest {
                 float[] c = p.c0.clone();
                 GemmEngine.sgemm(p.ta, p.m, 1f, p.a, p.aOff, p.lda, packed, 1f, c, p.cOff, p.ldc);
                 assertThat(c).isEqualTo(p.run(GemmEngine.Kernel.DEFAULT, 1, 1f, 1f, null));
+            }
+        }
+    }
+
+    /**
+     * The skinny pre-packed products (N <= 16 with K <= KC, and M = 1) take their own vector path; every
+     * alpha/beta form, including beta = 0 over NaN garbage, must give the blocked tiles' bits (the
+     * unpacked call) and the scalar kernel's.
+     */
+    @Test
+    void skinnyPackedProductsGiveTheTilesBits() {
+        SplittableRandom rng = TestSupport.rng(11);
+        float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {0.75f, 0f}};
+        int[][] shapes = {{16, 7, 7}, {2048, 7, 14}, {6, 16, 256}, {3, 9, 200}, {7, 1, 1}, {5, 12, 33},
+            {1, 128, 128}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5}, {1, 1024, 256}, {1, 33, 600}};
+        for (int[] s : shapes) {
+            for (float[] ab : alphaBeta) {
+                for (boolean nanC : new boolean[] {false, true}) {
+                    if (nanC && ab[1] != 0f) {
+                        continue;
+                    }
+                    Problem p = new Problem(rng, false, true, s[0], s[1], s[2], nanC);
+                    PackedB packed = PackedB.pack(true, p.k, p.n, p.b, p.bOff, p.ldb);
+                    String what = Arrays.toString(s) + " alpha=" + ab[0] + " beta=" + ab[1] + " nanC=" + nanC;
+                    float[] tiles = p.run(GemmEngine.Kernel.DEFAULT, 1, ab[0], ab[1], null);
+                    p.check(what, ab[0], ab[1], tiles);
+                    assertThat(p.run(GemmEngine.Kernel.DEFAULT, 1, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
+                    assertThat(p.run(GemmEngine.Kernel.DEFAULT, 2, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
+                    assertThat(p.run(GemmEngine.Kernel.SCALAR, 1, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
+                }
             }
         }
     }

@@ -1,0 +1,217 @@
+package dev.jrnn.tensor.internal;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API products against a pre-packed B for the two skinny shapes of the recurrent layers, where
+ * the blocked driver's job set-up, A packing and 12×32 tile cost more than the arithmetic:
+ * <ul>
+ *   <li>{@link #narrow}: at most {@value GemmEngine#SMALL_N} columns and one K block ({@code K <= KC}),
+ *       the per-step GEMM and the input projection of a layer with a tiny hidden size. Each row of C is
+ *       one 16-lane register, four rows at a time, read straight from A and from B's one zero-padded
+ *       panel.</li>
+ *   <li>{@link #singleRow}: one row ({@code M = 1}), the per-step GEMV of a batch-1 layer. The 12×32
+ *       tile with one row has two accumulators, so its {@code fma}s wait on each other's latency; this
+ *       keeps eight (four panels, 128 columns) in flight.</li>
+ * </ul>
+ *
+ * <p>Bits: each element is the {@code fma} chain over k from zero within each K block, followed by the
+ * combine of {@link ScalarGemmKernel#combine}, which is exactly what the micro-kernels compute, so
+ * choosing these paths never changes a result.
+ *
+ * <p>Loaded only when {@link Simd#vectorEnabled()} is true. Thread-safe: stateless.
+ */
+final class VectorSkinnyGemm {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
+
+    private VectorSkinnyGemm() {
+    }
+
+    /**
+     * {@code C = alpha·A·B + beta·C} for {@code A (M, K)} row-major and a packed {@code B (K, N)}.
+     *
+     * @param n columns, {@code 1 <= n <= 16}
+     * @param k depth, {@code 1 <= k <= KC}
+     * @param bp packed B data: one panel, {@code bp[kk * NR + j]} is {@code B[kk][j]}, zero past N
+     * @param c modified: the {@code (M, N)} block at {@code cOff} with row stride {@code ldc}
+     * @param tmp scratch of at least 16 floats, modified
+     */
+    static void narrow(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] bp,
+                       float beta, float[] c, int cOff, int ldc, float[] tmp) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            rows4(n, k, alpha, a, aOff + i * lda, lda, bp, beta, c, cOff + i * ldc, ldc, tmp);
+        }
+        for (; i < m; i++) {
+            row1(n, k, alpha, a, aOff + i * lda, bp, beta, c, cOff + i * ldc, tmp);
+        }
+    }
+
+    /** Four rows of {@link #narrow} from {@code a[ar...]} into {@code c[r...]}. */
+    private static void rows4(int n, int k, float alpha, float[] a, int ar, int lda, float[] bp, float beta,
+                              float[] c, int r, int ldc, float[] tmp) {
+        final int nr = GemmEngine.NR;
+        FloatVector c0 = FloatVector.zero(S);
+        FloatVector c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S);
+        int a1 = ar + lda;
+        int a2 = a1 + lda;
+        int a3 = a2 + lda;
+        for (int kk = 0; kk < k; kk++) {
+            FloatVector b = FloatVector.fromArray(S, bp, kk * nr);
+            c0 = FloatVector.broadcast(S, a[ar + kk]).fma(b, c0);
+            c1 = FloatVector.broadcast(S, a[a1 + kk]).fma(b, c1);
+            c2 = FloatVector.broadcast(S, a[a2 + kk]).fma(b, c2);
+            c3 = FloatVector.broadcast(S, a[a3 + kk]).fma(b, c3);
+        }
+        c0.intoArray(tmp, 0);
+        c1.intoArray(tmp, 16);
+        c2.intoArray(tmp, 32);
+        c3.intoArray(tmp, 48);
+        for (int q = 0; q < 4; q++) {
+            combine(tmp, 16 * q, c, r + q * ldc, alpha, beta, true, n);
+        }
+    }
+
+    /** One row of {@link #narrow} from {@code a[ar...]} into {@code c[r...]}. */
+    private static void row1(int n, int k, float alpha, float[] a, int ar, float[] bp, float beta, float[] c, int r,
+                             float[] tmp) {
+        final int nr = GemmEngine.NR;
+        FloatVector acc = FloatVector.zero(S);
+        for (int kk = 0; kk < k; kk++) {
+            acc = FloatVector.broadcast(S, a[ar + kk]).fma(FloatVector.fromArray(S, bp, kk * nr), acc);
+        }
+        acc.intoArray(tmp, 0);
+        combine(tmp, 0, c, r, alpha, beta, true, n);
+    }
+
+    /**
+     * {@code c = alpha·a·B + beta·c} for one row {@code a (1, K)} and a packed {@code B (K, N)}.
+     *
+     * @param a not modified: {@code a[aOff + kk]}
+     * @param b the packed B, not modified
+     * @param c modified: {@code c[cOff + j]} for {@code j < N}
+     * @param tmp scratch of at least 16 floats, modified
+     */
+    static void singleRow(float alpha, float[] a, int aOff, PackedB b, float beta, float[] c, int cOff,
+                          float[] tmp) {
+        final int nr = GemmEngine.NR;
+        int n = b.cols();
+        int k = b.rows();
+        float[] bp = b.data();
+        int panels = (n + nr - 1) / nr;
+        for (int pc = 0; pc < k; pc += GemmEngine.KC) {
+            int kc = Math.min(GemmEngine.KC, k - pc);
+            boolean first = pc == 0;
+            int block = b.blockOffset(pc);
+            int p = 0;
+            for (; (p + 4) * nr <= n; p += 4) {
+                panels4(kc, alpha, a, aOff + pc, bp, block + p * kc * nr, beta, c, cOff + p * nr, first, tmp);
+            }
+            for (; p < panels; p++) {
+                panel1(kc, alpha, a, aOff + pc, bp, block + p * kc * nr, beta, c, cOff + p * nr, first,
+                        n - p * nr, tmp);
+            }
+        }
+    }
+
+    /** Four full panels (128 columns) of {@link #singleRow}: eight accumulators. */
+    private static void panels4(int kc, float alpha, float[] a, int ar, float[] bp, int p0, float beta, float[] c,
+                                int co, boolean first, float[] tmp) {
+        final int nr = GemmEngine.NR;
+        FloatVector x0 = FloatVector.zero(S);
+        FloatVector x1 = FloatVector.zero(S);
+        FloatVector x2 = FloatVector.zero(S);
+        FloatVector x3 = FloatVector.zero(S);
+        FloatVector x4 = FloatVector.zero(S);
+        FloatVector x5 = FloatVector.zero(S);
+        FloatVector x6 = FloatVector.zero(S);
+        FloatVector x7 = FloatVector.zero(S);
+        int step = kc * nr;
+        for (int kk = 0; kk < kc; kk++) {
+            FloatVector av = FloatVector.broadcast(S, a[ar + kk]);
+            int o = p0 + kk * nr;
+            x0 = av.fma(FloatVector.fromArray(S, bp, o), x0);
+            x1 = av.fma(FloatVector.fromArray(S, bp, o + 16), x1);
+            x2 = av.fma(FloatVector.fromArray(S, bp, o + step), x2);
+            x3 = av.fma(FloatVector.fromArray(S, bp, o + step + 16), x3);
+            x4 = av.fma(FloatVector.fromArray(S, bp, o + 2 * step), x4);
+            x5 = av.fma(FloatVector.fromArray(S, bp, o + 2 * step + 16), x5);
+            x6 = av.fma(FloatVector.fromArray(S, bp, o + 3 * step), x6);
+            x7 = av.fma(FloatVector.fromArray(S, bp, o + 3 * step + 16), x7);
+        }
+        x0.intoArray(tmp, 0);
+        x1.intoArray(tmp, 16);
+        x2.intoArray(tmp, 32);
+        x3.intoArray(tmp, 48);
+        x4.intoArray(tmp, 64);
+        x5.intoArray(tmp, 80);
+        x6.intoArray(tmp, 96);
+        x7.intoArray(tmp, 112);
+        for (int q = 0; q < 8; q++) {
+            combine(tmp, 16 * q, c, co + 16 * q, alpha, beta, first, 16);
+        }
+    }
+
+    /** One panel of {@link #singleRow}, {@code w} (at most 32) of its columns valid. */
+    private static void panel1(int kc, float alpha, float[] a, int ar, float[] bp, int p0, float beta, float[] c,
+                               int co, boolean first, int w, float[] tmp) {
+        final int nr = GemmEngine.NR;
+        FloatVector x0 = FloatVector.zero(S);
+        FloatVector x1 = FloatVector.zero(S);
+        for (int kk = 0; kk < kc; kk++) {
+            FloatVector av = FloatVector.broadcast(S, a[ar + kk]);
+            int o = p0 + kk * nr;
+            x0 = av.fma(FloatVector.fromArray(S, bp, o), x0);
+            x1 = av.fma(FloatVector.fromArray(S, bp, o + 16), x1);
+        }
+        x0.intoArray(tmp, 0);
+        x1.intoArray(tmp, 16);
+        combine(tmp, 0, c, co, alpha, beta, first, Math.min(16, w));
+        if (w > 16) {
+            combine(tmp, 16, c, co + 16, alpha, beta, first, Math.min(16, w - 16));
+        }
+    }
+
+    /**
+     * The combine of {@link ScalarGemmKernel#combine} for the first {@code w} accumulators at
+     * {@code tmp[t...]} into {@code c[r...]}. No vector crosses a call and no mask is built: C2 boxes both
+     * whenever it does not inline the callee. Whole vectors go to {@link #combine16}, its own method so
+     * that its vector code is never a rarely taken branch of a bigger method, which C2 may compile
+     * without the vector intrinsics (design-notes, "Gathers and the JIT").
+     */
+    private static void combine(float[] tmp, int t, float[] c, int r, float alpha, float beta, boolean first,
+                                int w) {
+        if (w == 16) {
+            combine16(tmp, t, c, r, alpha, beta, first);
+        } else if (!first) {
+            for (int j = 0; j < w; j++) {
+                c[r + j] = Math.fma(tmp[t + j], alpha, c[r + j]);
+            }
+        } else if (beta == 0f) {
+            for (int j = 0; j < w; j++) {
+                c[r + j] = tmp[t + j] * alpha;
+            }
+        } else {
+            for (int j = 0; j < w; j++) {
+                c[r + j] = Math.fma(tmp[t + j], alpha, c[r + j] * beta);
+            }
+        }
+    }
+
+    private static void combine16(float[] tmp, int t, float[] c, int r, float alpha, float beta, boolean first) {
+        FloatVector acc = FloatVector.fromArray(S, tmp, t);
+        FloatVector x;
+        if (!first) {
+            x = acc.fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, c, r));
+        } else if (beta == 0f) {
+            x = acc.mul(alpha);
+        } else {
+            x = acc.fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, c, r).mul(beta));
+        }
+        x.intoArray(c, r);
+    }
+}
