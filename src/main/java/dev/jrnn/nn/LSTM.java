@@ -2,6 +2,7 @@ package dev.jrnn.nn;
 
 import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.Tensor;
+import dev.jrnn.tensor.internal.TensorAccess;
 import java.util.Objects;
 
 /**
@@ -223,24 +224,26 @@ public final class LSTM extends RNNBase {
         int groups = config.numLayers() * config.numDirections();
         float[] hN = new float[groups * batch * config.outputHiddenSize()];
         float[] cN = new float[groups * batch * config.hiddenSize()];
+        int dh = config.numDirections() * config.outputHiddenSize();
+        if (!isTraining()) {
+            float[] out = runInference(timeMajor, seqLen, batch, state == null ? null : state.h(),
+                    state == null ? null : state.c(), hN, cN, bf);
+            Tensor output = batched ? TensorAccess.wrap(out, bf ? batch : seqLen, bf ? seqLen : batch, dh)
+                    : TensorAccess.wrap(out, seqLen, dh);
+            return new LSTMOutput(output, TensorAccess.wrap(hN, hShape), TensorAccess.wrap(cN, cShape),
+                    config.numLayers(), config.numDirections(), null, LSTMOutput.EVAL_MODE);
+        }
         float[] h0 = state == null ? null : state.h().toArray();
         float[] c0 = state == null ? null : state.c().toArray();
-        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, !batched, bf, h0) : null;
-        if (record != null) {
-            record.c0 = c0;
-        }
+        ForwardRecord record = new ForwardRecord(this, seqLen, batch, !batched, bf, h0);
+        record.c0 = c0;
         float[] out;
-        if (record == null) {
-            out = runInference(timeMajor, seqLen, batch, h0, c0, hN, cN);
-        } else {
-            enterTraining("training-mode forward");
-            try {
-                out = runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
-            } finally {
-                exitTraining();
-            }
+        enterTraining("training-mode forward");
+        try {
+            out = runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
+        } finally {
+            exitTraining();
         }
-        int dh = config.numDirections() * config.outputHiddenSize();
         Tensor output = batched ? outputTensor(out, record, seqLen, batch, dh) : outputTensor(out, record, seqLen, dh);
         if (bf) {
             output = output.transpose(0, 1).contiguous();

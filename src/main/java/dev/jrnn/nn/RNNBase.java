@@ -56,6 +56,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     private volatile boolean checkFinite;
     /** The packed weights of the inference engine and the parameter versions they match ({@link Recurrence#prepare}). */
     volatile Recurrence.Prepared prepared;
+    /** The inference engine's buffers from the last forward, for the next one of the same shape ({@link Recurrence.Workspace}). */
+    final java.util.concurrent.atomic.AtomicReference<Recurrence.Workspace> spareWorkspace =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
     BackwardWorkspace workspace;
     /** The same for LSTM and GRU ({@link GatedLayers#backward}). */
@@ -584,20 +587,23 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         checkSequenceLength(seqLen);
         Tensor timeMajor = bf ? input.transpose(0, 1) : input;
         float[] hN = new float[hShape[0] * batch * config.hiddenSize()];
-        float[] h0Values = h0 == null ? null : h0.toArray();
-        ForwardRecord record = isTraining() ? new ForwardRecord(this, seqLen, batch, !batched, bf, h0Values) : null;
-        float[] out;
-        if (record == null) {
-            out = runInference(timeMajor, seqLen, batch, h0Values, null, hN, null);
-        } else {
-            enterTraining("training-mode forward");
-            try {
-                out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
-            } finally {
-                exitTraining();
-            }
-        }
         int dh = config.numDirections() * config.hiddenSize();
+        if (!isTraining()) {
+            float[] out = runInference(timeMajor, seqLen, batch, h0, null, hN, null, bf);
+            Tensor output = batched ? TensorAccess.wrap(out, bf ? batch : seqLen, bf ? seqLen : batch, dh)
+                    : TensorAccess.wrap(out, seqLen, dh);
+            return new RNNOutput(output, TensorAccess.wrap(hN, hShape), config.numLayers(), config.numDirections(),
+                    null);
+        }
+        float[] h0Values = h0 == null ? null : h0.toArray();
+        ForwardRecord record = new ForwardRecord(this, seqLen, batch, !batched, bf, h0Values);
+        float[] out;
+        enterTraining("training-mode forward");
+        try {
+            out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
+        } finally {
+            exitTraining();
+        }
         Tensor output = batched ? outputTensor(out, record, seqLen, batch, dh) : outputTensor(out, record, seqLen, dh);
         if (bf) {
             output = output.transpose(0, 1).contiguous();
@@ -624,19 +630,34 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
     /**
      * The inference forward (no record) of a dense input: {@link Recurrence#forward}, reading a contiguous
-     * input in place (no copy). Memory beyond the returned output is {@code O(N·H·layers)} for a
-     * unidirectional module (see {@link Recurrence}).
+     * input and initial state in place (no copy). Memory beyond the returned output is {@code O(N·H·layers)}
+     * for a unidirectional module (see {@link Recurrence}); a steady stream of same-shape calls allocates
+     * only the returned arrays (the module keeps its {@link Recurrence.Workspace}).
      *
      * @param timeMajor {@code (L, N, H_in)} (or {@code (L, H_in)} unbatched); not modified
+     * @param h0 {@code (D·num_layers, N, H_out)} (any view), or null for zeros; not modified
+     * @param c0 LSTM {@code (D·num_layers, N, H)} (any view), or null; not modified
+     * @param batchFirstOut whether to return {@code (N, L, D·H_out)} instead of {@code (L, N, D·H_out)}
+     * @return a new array the caller owns
      */
-    final float[] runInference(Tensor timeMajor, int seqLen, int batch, float[] h0, float[] c0, float[] hN,
-                               float[] cN) {
+    final float[] runInference(Tensor timeMajor, int seqLen, int batch, Tensor h0, Tensor c0, float[] hN,
+                               float[] cN, boolean batchFirstOut) {
         if (checkFinite) {   // the check scans whole layer outputs: the unchunked path, O(T) memory
-            return runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, null);
+            float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0 == null ? null : h0.toArray(),
+                    c0 == null ? null : c0.toArray(), hN, cN, null);
+            if (!batchFirstOut) {
+                return out;
+            }
+            int dh = out.length / Math.max(1, seqLen * batch);
+            return TensorAccess.wrap(out, seqLen, batch, dh).transpose(0, 1).toArray();
         }
         float[] xs = timeMajor.isContiguous() ? TensorAccess.storage(timeMajor) : timeMajor.toArray();
         int xOff = timeMajor.isContiguous() ? TensorAccess.offset(timeMajor) : 0;
-        return Recurrence.forward(this, xs, xOff, seqLen, batch, h0, c0, hN, cN);
+        float[] h = h0 == null ? null : h0.isContiguous() ? TensorAccess.storage(h0) : h0.toArray();
+        int hOff = h0 != null && h0.isContiguous() ? TensorAccess.offset(h0) : 0;
+        float[] cs = c0 == null ? null : c0.isContiguous() ? TensorAccess.storage(c0) : c0.toArray();
+        int cOff = c0 != null && c0.isContiguous() ? TensorAccess.offset(c0) : 0;
+        return Recurrence.forward(this, xs, xOff, seqLen, batch, h, hOff, cs, cOff, hN, cN, batchFirstOut);
     }
 
     /**
@@ -765,8 +786,14 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     int gOff = t * batch * g;
                     Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whh, 1f, gates, gOff, g);
                     int outOff = t * batch * dh + dir * hidden;
-                    for (int n = 0; n < batch; n++) {
-                        activate(gates, gOff + n * g, out, outOff + n * dh, hidden);
+                    if (dh == hidden) {
+                        activate(gates, gOff, out, outOff, batch * hidden);   // one contiguous (N, H) block
+                    } else {
+                        // activate the whole (N, H) block where it is (full vectors for a small H), then scatter
+                        activate(gates, gOff, gates, gOff, batch * hidden);
+                        for (int n = 0; n < batch; n++) {
+                            System.arraycopy(gates, gOff + n * g, out, outOff + n * dh, hidden);
+                        }
                     }
                     hPrev = out;
                     hOff = outOff;

@@ -4,6 +4,7 @@ import dev.jrnn.nn.internal.GruStep;
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.nn.internal.LstmStep;
 import dev.jrnn.tensor.internal.PackedB;
+import java.util.Arrays;
 
 /**
  * The inference (no activation record) engine of {@link RNNBase}: the recurrence runs over time in
@@ -163,52 +164,127 @@ final class Recurrence {
     /** Lanes initialised from {@code h0}/{@code c0} {@code (D·num_layers, N, ·)} row-major, or zeros when null. */
     static Lane[] lanes(RNNConfig c, int batch, float[] h0, float[] c0) {
         int groups = c.numLayers() * c.numDirections();
-        int hOut = c.outputHiddenSize();
-        int hidden = c.hiddenSize();
         boolean lstm = c.mode() == Mode.LSTM;
         Lane[] lanes = new Lane[groups];
         for (int grp = 0; grp < groups; grp++) {
-            Lane l = new Lane(batch, hOut, hidden, lstm);
+            lanes[grp] = new Lane(batch, c.outputHiddenSize(), c.hiddenSize(), lstm);
+        }
+        reset(c, lanes, batch, h0, 0, c0, 0);
+        return lanes;
+    }
+
+    /**
+     * Sets every lane to its initial state: {@code h0}/{@code c0} {@code (D·num_layers, N, ·)} row-major from
+     * the given offsets, or zeros (and the "no previous state" flag) when null.
+     */
+    static void reset(RNNConfig c, Lane[] lanes, int batch, float[] h0, int h0Off, float[] c0, int c0Off) {
+        int hOut = c.outputHiddenSize();
+        int hidden = c.hiddenSize();
+        for (int grp = 0; grp < lanes.length; grp++) {
+            Lane l = lanes[grp];
             if (h0 != null) {
-                System.arraycopy(h0, grp * batch * hOut, l.h, 0, batch * hOut);
+                System.arraycopy(h0, h0Off + grp * batch * hOut, l.h, 0, batch * hOut);
+            } else {
+                Arrays.fill(l.h, 0f);   // the first step's GEMM reads it
             }
             l.hZero = h0 == null;
-            if (lstm && c0 != null) {
-                System.arraycopy(c0, grp * batch * hidden, l.c, 0, batch * hidden);
+            if (l.c != null) {
+                if (c0 != null) {
+                    System.arraycopy(c0, c0Off + grp * batch * hidden, l.c, 0, batch * hidden);
+                } else {
+                    Arrays.fill(l.c, 0f);
+                }
             }
             l.cZero = c0 == null;
-            lanes[grp] = l;
         }
-        return lanes;
+    }
+
+    /**
+     * Everything an inference forward needs besides the returned arrays, for one shape: the module keeps
+     * the last one ({@link RNNBase#spareWorkspace}) so that a steady stream of same-shape forwards allocates
+     * only its results. A caller takes it out of the module for the call (two concurrent callers never
+     * share one: the second builds its own) and puts it back afterwards. Not kept when larger than
+     * {@link #RETAIN_FLOATS}, so a one-off long bidirectional sequence does not pin its memory.
+     */
+    static final class Workspace {
+        final int chunk;
+        final int batch;
+        final int seqLen;        // the sequence length it was built for when its size depends on it, else -1
+        final Scratch scratch;
+        final Lane[] lanes;
+        final float[][] bufs;    // unidirectional stack: two (chunk, N, H_out) buffers between layers, or null
+        final float[][] layerOuts; // bidirectional stack: (L, N, 2·H_out) per layer below the top, or null
+        final float[] timeMajor; // batch-first output: the (L, N, D·H_out) result before its transpose, or null
+        final long floats;
+
+        Workspace(RNNConfig c, int seqLen, int batch, boolean batchFirstOut) {
+            int layers = c.numLayers();
+            int dirs = c.numDirections();
+            int hOut = c.outputHiddenSize();
+            int dh = dirs * hOut;
+            this.chunk = chunkSteps(seqLen, batch);
+            this.batch = batch;
+            this.seqLen = dirs > 1 || batchFirstOut ? seqLen : -1;
+            this.scratch = new Scratch(c, chunk, batch);
+            this.lanes = lanes(c, batch, null, null);
+            this.bufs = dirs == 1 && layers > 1
+                    ? new float[][] {new float[chunk * batch * hOut], new float[chunk * batch * hOut]} : null;
+            this.layerOuts = dirs > 1 ? new float[layers - 1][seqLen * batch * dh] : null;
+            this.timeMajor = batchFirstOut ? new float[seqLen * batch * dh] : null;
+            long n = (long) scratch.gates.length + (long) layers * dirs * batch * (hOut + c.hiddenSize());
+            n += bufs == null ? 0 : 2L * bufs[0].length;
+            n += layerOuts == null ? 0 : (long) (layers - 1) * seqLen * batch * dh;
+            n += timeMajor == null ? 0 : timeMajor.length;
+            this.floats = n;
+        }
+
+        boolean fits(RNNConfig c, int seqLen, int batch, boolean batchFirstOut) {
+            boolean needsLength = c.numDirections() > 1 || batchFirstOut;
+            return this.batch == batch && chunk == chunkSteps(seqLen, batch)
+                    && (needsLength ? this.seqLen == seqLen : this.seqLen == -1)
+                    && (timeMajor != null) == batchFirstOut;
+        }
+    }
+
+    /** Workspaces above this many floats (16 MiB) are used once and dropped. */
+    static final long RETAIN_FLOATS = 1L << 22;
+
+    private static Workspace takeWorkspace(RNNBase m, int seqLen, int batch, boolean batchFirstOut) {
+        Workspace ws = m.spareWorkspace.getAndSet(null);
+        return ws != null && ws.fits(m.config, seqLen, batch, batchFirstOut)
+                ? ws : new Workspace(m.config, seqLen, batch, batchFirstOut);
     }
 
     /**
      * The whole inference forward over a dense time-major input.
      *
      * @param x {@code (L, N, H_in)} row-major from {@code xOff}; not modified
-     * @param h0 {@code (D·num_layers, N, H_out)} or null for zeros; not modified
-     * @param c0 LSTM {@code (D·num_layers, N, H)} or null for zeros; not modified
+     * @param h0 {@code (D·num_layers, N, H_out)} from {@code h0Off}, or null for zeros; not modified
+     * @param c0 LSTM {@code (D·num_layers, N, H)} from {@code c0Off}, or null for zeros; not modified
      * @param hN receives {@code h_n}; modified
      * @param cN LSTM: receives {@code c_n}; modified (null otherwise)
-     * @return the top layer's output {@code (L, N, D·H_out)}
+     * @param batchFirstOut whether to return the output as {@code (N, L, D·H_out)} instead
+     * @return the top layer's output {@code (L, N, D·H_out)} (or {@code (N, L, D·H_out)}), a new array
      */
-    static float[] forward(RNNBase m, float[] x, int xOff, int seqLen, int batch, float[] h0, float[] c0,
-                           float[] hN, float[] cN) {
+    static float[] forward(RNNBase m, float[] x, int xOff, int seqLen, int batch, float[] h0, int h0Off,
+                           float[] c0, int c0Off, float[] hN, float[] cN, boolean batchFirstOut) {
         RNNConfig c = m.config;
         int layers = c.numLayers();
         int dirs = c.numDirections();
         int hOut = c.outputHiddenSize();
         int hidden = c.hiddenSize();
         int dh = dirs * hOut;
-        int chunk = chunkSteps(seqLen, batch);
         Group[] groups = prepare(m);
-        Lane[] lanes = lanes(c, batch, h0, c0);
-        Scratch sc = new Scratch(c, chunk, batch);
-        float[] out = new float[seqLen * batch * dh];   // (L, N, D·H_out), returned
+        Workspace ws = takeWorkspace(m, seqLen, batch, batchFirstOut);
+        int chunk = ws.chunk;
+        Lane[] lanes = ws.lanes;
+        reset(c, lanes, batch, h0, h0Off, c0, c0Off);
+        Scratch sc = ws.scratch;
+        float[] result = new float[seqLen * batch * dh];        // returned
+        float[] out = batchFirstOut ? ws.timeMajor : result;    // (L, N, D·H_out)
         if (dirs == 1) {
             // Wavefront: each chunk through every layer; layer k's chunk output is layer k+1's chunk input.
-            float[][] bufs = layers > 1 ? new float[][] {new float[chunk * batch * hOut], new float[chunk * batch * hOut]}
-                    : null;
+            float[][] bufs = ws.bufs;
             for (int t0 = 0; t0 < seqLen; t0 += chunk) {
                 int steps = Math.min(chunk, seqLen - t0);
                 float[] in = x;
@@ -227,7 +303,7 @@ final class Recurrence {
             int inBase = xOff;
             for (int layer = 0; layer < layers; layer++) {
                 int inSize = c.layerInputSize(layer);
-                float[] layerOut = layer == layers - 1 ? out : new float[seqLen * batch * dh];
+                float[] layerOut = layer == layers - 1 ? out : ws.layerOuts[layer];
                 for (int dir = 0; dir < dirs; dir++) {
                     int grp = layer * dirs + dir;
                     int nChunks = (seqLen + chunk - 1) / chunk;
@@ -248,7 +324,17 @@ final class Recurrence {
                 System.arraycopy(lanes[grp].c, 0, cN, grp * batch * hidden, batch * hidden);
             }
         }
-        return out;
+        if (batchFirstOut) {
+            for (int t = 0; t < seqLen; t++) {
+                for (int n = 0; n < batch; n++) {
+                    System.arraycopy(out, (t * batch + n) * dh, result, (n * seqLen + t) * dh, dh);
+                }
+            }
+        }
+        if (ws.floats <= RETAIN_FLOATS) {
+            m.spareWorkspace.set(ws);
+        }
+        return result;
     }
 
     /**
@@ -315,12 +401,20 @@ final class Recurrence {
                 }
             } else {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
-                boolean tanh = mode == Mode.RNN_TANH;
-                for (int n = 0; n < batch; n++) {
-                    if (tanh) {
-                        Kernels.tanh(gates, gOff + n * g, out, oOff + n * ldo, hidden);
-                    } else {
-                        Kernels.relu(gates, gOff + n * g, out, oOff + n * ldo, hidden);
+                // The step's pre-activations are one contiguous (N, H) block (G = H): activate it in one
+                // call, so a small H still fills whole vectors, then scatter the rows when the output is
+                // strided (bidirectional). Element-wise, so the bits do not depend on the grouping.
+                boolean direct = ldo == hidden;
+                float[] dst = direct ? out : gates;
+                int dOff = direct ? oOff : gOff;
+                if (mode == Mode.RNN_TANH) {
+                    Kernels.tanh(gates, gOff, dst, dOff, batch * hidden);
+                } else {
+                    Kernels.relu(gates, gOff, dst, dOff, batch * hidden);
+                }
+                if (!direct) {
+                    for (int n = 0; n < batch; n++) {
+                        System.arraycopy(gates, gOff + n * g, out, oOff + n * ldo, hidden);
                     }
                 }
             }
