@@ -13,7 +13,8 @@ import java.util.Arrays;
  * stack runs as a wavefront (every layer over one chunk, then the next chunk), so nothing but the
  * returned output grows with {@code L}. A bidirectional stack needs each layer's whole output before the
  * next layer (the reverse direction starts at the end), so it keeps one {@code (L, N, 2·H_out)} array per
- * layer below the top.
+ * layer below the top. All of these buffers form a {@link Workspace} that the module keeps for its next
+ * forward of the same shape, so steady-state inference allocates only the returned arrays.
  *
  * <p>Bits: every GEMM computes each output element with the same operations in the same order whatever
  * the number of rows, and the per-step code is the training forward's ({@link LstmStep},
@@ -246,8 +247,11 @@ final class Recurrence {
         }
     }
 
-    /** Workspaces above this many floats (16 MiB) are used once and dropped. */
-    static final long RETAIN_FLOATS = 1L << 22;
+    /**
+     * Workspaces above this many floats (64 MiB) are used once and dropped. The largest matrix row keeps
+     * about 17 MiB (lstm512: a (32, 64, 2048) chunk of gates; rnn512x2bi: one (50, 64, 1024) layer output).
+     */
+    static final long RETAIN_FLOATS = 1L << 24;
 
     private static Workspace takeWorkspace(RNNBase m, int seqLen, int batch, boolean batchFirstOut) {
         Workspace ws = m.spareWorkspace.getAndSet(null);
