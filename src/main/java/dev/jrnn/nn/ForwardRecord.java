@@ -35,6 +35,9 @@ final class ForwardRecord {
     float[][] hTilde;        // [layer·D + dir] (L, N, H) projected LSTM: o ⊙ tanh(c_t) before W_hr
     float[][] ghn;           // [layer·D + dir] (L, N, H) GRU: W_hn·h_{t−1} + b_hn
     float[][] weightHr;      // [layer·D + dir] (P, H) projected LSTM, as used by the forward
+    /** The returned output tensor over {@code outputs[top]} (wrapped, not copied) and its version at the forward. */
+    dev.jrnn.tensor.Tensor savedOutput;
+    long savedOutputVersion;
     /** Whether backward computes {@code ∂L/∂input} (set by the backward call; layer 0's {@code dX} GEMM otherwise skipped). */
     boolean inputGradient = true;
     private boolean released;
@@ -64,9 +67,24 @@ final class ForwardRecord {
         return released;
     }
 
+    /**
+     * Throws when the output tensor the forward returned was written in place since: it shares its array
+     * with the saved top-layer output that backward reads (PyTorch raises the same way, from the version
+     * counter of a saved tensor).
+     */
+    void checkSavedOutput() {
+        if (savedOutput != null && savedOutput.version() != savedOutputVersion) {
+            throw new IllegalStateException("one of the variables needed for gradient computation has been modified"
+                    + " by an inplace operation: the forward's output (version " + savedOutputVersion + " at the"
+                    + " forward, now " + savedOutput.version() + "); backward reads it. Write to a copy"
+                    + " (output().copy()) instead");
+        }
+    }
+
     /** Drops the saved activations so that they can be garbage-collected; a second backward then fails. */
     void release() {
         released = true;
+        savedOutput = null;
         h0 = null;
         inputs = null;
         outputs = null;

@@ -267,6 +267,7 @@ final class GatedLayers {
                     + " forward. For truncated BPTT pass the previous chunk's final state as the next chunk's"
                     + " initial state: it carries no graph");
         }
+        r.checkSavedOutput();
         RNNBase.checkGradShape("gradOutput", gradOutput, output, "output");
         RNNBase.checkGradShape("gradHn", gradHn, hN, "h_n");
         if (cN != null) {

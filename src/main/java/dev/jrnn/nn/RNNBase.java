@@ -59,6 +59,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     /** The inference engine's buffers from the last forward, for the next one of the same shape ({@link Recurrence.Workspace}). */
     final java.util.concurrent.atomic.AtomicReference<Recurrence.Workspace> spareWorkspace =
             new java.util.concurrent.atomic.AtomicReference<>();
+    /** The gate workspace of the last {@link #runLayers} (training forwards and check-mode evaluation). */
+    private final java.util.concurrent.atomic.AtomicReference<float[]> spareGates =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** Buffers of the last backward; reused by every backward with the same {@code (L, N)}; null before. */
     BackwardWorkspace workspace;
     /** The same for LSTM and GRU ({@link GatedLayers#backward}). */
@@ -661,12 +664,17 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     /**
-     * {@return the output tensor over the engine's array}: wrapped without a copy after an inference
-     * forward (the array is not kept anywhere else), copied after a training forward (the record keeps the
-     * array for backward, so the caller must not be able to write it)
+     * {@return the output tensor over the engine's array, wrapped without a copy}. After a training forward
+     * the record keeps the same array for backward, so it also keeps the tensor and its version: backward
+     * refuses to run after an in-place write ({@link ForwardRecord#checkSavedOutput}).
      */
     static Tensor outputTensor(float[] out, ForwardRecord record, int... shape) {
-        return record == null ? TensorAccess.wrap(out, shape) : Tensor.of(out, shape);
+        Tensor t = TensorAccess.wrap(out, shape);
+        if (record != null) {
+            record.savedOutput = t;
+            record.savedOutputVersion = t.version();
+        }
+        return t;
     }
 
     /**
@@ -714,7 +722,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         }
         float[] layerIn = x;
         // (L, N, G) workspace; LSTM/GRU training forwards keep a fresh one per layer-direction instead
-        float[] gates = record != null && !config.mode().isPlainRnn() ? null : new float[seqLen * batch * g];
+        float[] gates = record != null && !config.mode().isPlainRnn() ? null : takeGates(seqLen * batch * g);
         float[] zeros = h0 == null ? new float[batch * hidden] : null;  // (N, H)
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inSize = config.layerInputSize(layer);
@@ -825,10 +833,23 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             }
             layerIn = out;
         }
+        if (gates != null) {
+            spareGates.set(gates);   // nothing kept a reference: the record holds outputs, not gates
+        }
         if (check) {
             FiniteCheck.finalStates(config, hN, cN, batch, layout);
         }
         return layerIn;
+    }
+
+    /**
+     * {@return a {@code (L, N, G)} gate workspace of at least {@code n} floats}: the one the last forward of
+     * {@link #runLayers} left (training forwards of one shape then allocate no new one), or a new array.
+     * Taken out of the module for the call, so concurrent check-mode evaluation forwards never share one.
+     */
+    private float[] takeGates(int n) {
+        float[] g = spareGates.getAndSet(null);
+        return g != null && g.length >= n && g.length <= 2L * n ? g : new float[n];
     }
 
     /**
@@ -926,6 +947,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     + " forward. For truncated BPTT pass the previous chunk's hN() as the next chunk's h0: it"
                     + " carries no graph");
         }
+        r.checkSavedOutput();
         checkGradShape("gradOutput", gradOutput, output, "output");
         checkGradShape("gradHn", gradHn, hN, "h_n");
         int seqLen = r.seqLen;
@@ -1052,7 +1074,11 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             System.arraycopy(r.layout.toInternal(gradOutput, width), 0, dCur, 0, rows * width);
         } else {
             Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
-            System.arraycopy(tm.toArray(), 0, dCur, 0, rows * width);
+            if (tm.isContiguous()) {
+                System.arraycopy(TensorAccess.storage(tm), TensorAccess.offset(tm), dCur, 0, rows * width);
+            } else {
+                System.arraycopy(tm.toArray(), 0, dCur, 0, rows * width);
+            }
         }
     }
 
@@ -1148,9 +1174,19 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         }
     }
 
-    /** {@code p.grad += values} (values row-major in p's shape). */
+    /** {@code p.grad += values} (values row-major in p's shape), in place: the same additions as {@code addInPlace}. */
     static void accumulate(Parameter p, float[] values) {
-        p.grad().addInPlace(Tensor.of(values, p.shape()));
+        Tensor g = p.grad();
+        if (!g.isContiguous()) {
+            g.addInPlace(Tensor.of(values, p.shape()));
+            return;
+        }
+        float[] s = TensorAccess.storage(g);
+        int o = TensorAccess.offset(g);
+        for (int i = 0; i < values.length; i++) {
+            s[o + i] += values[i];
+        }
+        TensorAccess.markWritten(g);
     }
 
     /**

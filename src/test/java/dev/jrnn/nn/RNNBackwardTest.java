@@ -539,4 +539,32 @@ class RNNBackwardTest {
         assertThat(g.h0().shape()).containsExactly(4);
         assertThat(TestSupport.GRAD_RTOL_OF_MAX).isPositive();
     }
+
+    /**
+     * The training forward's output shares its array with the activations backward reads (no copy), so an
+     * in-place write to it (directly or through a view) must make backward refuse, as torch does; reading
+     * it, or writing to a copy, must not.
+     */
+    @Test
+    void backwardRefusesAfterTheOutputWasWrittenInPlace() {
+        Tensor x = Tensor.normal(new Generator(3), 0f, 1f, 4, 2, 3);
+        RNN rnn = new RNN(RNNConfig.rnn(3, 5).withNumLayers(2), 51);
+        RNNOutput direct = rnn.forward(x);
+        direct.output().mulInPlace(2f);
+        assertThatThrownBy(() -> direct.backward(Tensor.ones(direct.output().shape()), null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("modified by an inplace operation");
+        LSTM lstm = new LSTM(RNNConfig.lstm(3, 5).withBidirectional(true), 52);
+        LSTMOutput viaView = lstm.forward(x);
+        viaView.output().narrow(0, 1, 1).fillInPlace(0f);
+        assertThatThrownBy(() -> viaView.backward(Tensor.ones(viaView.output().shape()), null, null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("modified by an inplace operation");
+        GRU gru = new GRU(RNNConfig.gru(3, 5), 53);
+        RNNOutput copied = gru.forward(x);
+        copied.output().copy().mulInPlace(2f);
+        copied.backward(Tensor.ones(copied.output().shape()), null);   // untouched: runs
+        Parameter whh = gru.namedParameters().get("weight_hh_l0");
+        assertThat(whh.grad().toArray()).isNotEqualTo(new float[whh.numel()]);
+    }
 }
