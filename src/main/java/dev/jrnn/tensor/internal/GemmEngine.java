@@ -330,6 +330,16 @@ public final class GemmEngine {
                            float[] dst, int d) {
         if (!transA) {
             int s = aOff + i0 * lda + pc;
+            if (mr == MR) {
+                // k outer: twelve row streams read in step, each destination row written once, contiguously
+                for (int kk = 0; kk < kc; kk++, d += MR) {
+                    int r = s + kk;
+                    for (int i = 0; i < MR; i++, r += lda) {
+                        dst[d + i] = a[r];
+                    }
+                }
+                return;
+            }
             for (int i = 0; i < mr; i++, s += lda) {
                 int dd = d + i;
                 for (int kk = 0; kk < kc; kk++, dd += MR) {
@@ -337,9 +347,12 @@ public final class GemmEngine {
                 }
             }
         } else {
+            // a loop, not System.arraycopy: the call costs more than moving twelve floats
             int s = aOff + pc * lda + i0;
             for (int kk = 0; kk < kc; kk++, s += lda, d += MR) {
-                System.arraycopy(a, s, dst, d, mr);
+                for (int i = 0; i < mr; i++) {
+                    dst[d + i] = a[s + i];
+                }
             }
         }
     }
