@@ -1,18 +1,23 @@
 package dev.jrnn.nn;
 
+import dev.jrnn.nn.internal.Kernels;
+import dev.jrnn.tensor.internal.PackedB;
+
 /**
  * What a training-mode forward of an {@link RNNBase} keeps for backprop-through-time: PyTorch's saved
  * tensors of one graph, owned by the {@link RNNOutput} (or {@link LSTMOutput}) it belongs to.
  *
- * <p>Nothing is copied to build it: the arrays are the ones the forward computed anyway. Without
- * dropout, layer {@code k+1}'s input <em>is</em> layer {@code k}'s output array. The weights are the
- * row-major copies the forward multiplied with, so a backward uses the weights of its own forward even
- * if an optimizer step ran in between (as torch's saved tensors).
+ * <p>The arrays are the ones the forward computed anyway. Without dropout, layer {@code k+1}'s input
+ * <em>is</em> layer {@code k}'s output array. The weights are the row-major copies the forward multiplied
+ * with, so a backward uses the weights of its own forward even if an optimizer step ran in between. The
+ * top layer's output is the returned output tensor's array: {@link #checkSavedOutput} refuses a backward
+ * after an in-place write to it, as torch's version counter does. All other arrays come from
+ * {@link Buffers}, which {@link #release()} gives back to the module for its next training forward.
  *
  * <p>Memory: {@code L·N·(H_in + num_layers·D·H)} floats, plus one more {@code L·N·D·H} array and a
  * byte mask per layer below the top when dropout is active, plus a copy of the weights.
  *
- * <p>Used once: {@link #release()} drops every array after the backward.
+ * <p>Used once: {@link #release()} drops every array after the backward (and recycles {@link Buffers}).
  */
 final class ForwardRecord {
 
@@ -41,9 +46,13 @@ final class ForwardRecord {
     /** Whether backward computes {@code ∂L/∂input} (set by the backward call; layer 0's {@code dX} GEMM otherwise skipped). */
     boolean inputGradient = true;
     private boolean released;
+    /** The arrays of this record, recycled from the module's last released record when it had them. */
+    final Buffers buffers;
 
     ForwardRecord(RNNBase module, int seqLen, int batch, boolean unbatched, boolean batchFirst, float[] h0) {
         this.module = module;
+        Buffers b = module.spareRecordBuffers.getAndSet(null);
+        this.buffers = b != null ? b : new Buffers();
         this.seqLen = seqLen;
         this.batch = batch;
         this.unbatched = unbatched;
@@ -81,8 +90,15 @@ final class ForwardRecord {
         }
     }
 
-    /** Drops the saved activations so that they can be garbage-collected; a second backward then fails. */
+    /**
+     * Drops the saved activations; a second backward then fails. The arrays go back to the module for its
+     * next training forward: none of them is visible outside (the returned output and states are never
+     * taken from {@link #buffers}).
+     */
     void release() {
+        if (!released) {
+            module.spareRecordBuffers.set(buffers);
+        }
         released = true;
         savedOutput = null;
         h0 = null;
@@ -97,5 +113,106 @@ final class ForwardRecord {
         hTilde = null;
         ghn = null;
         weightHr = null;
+    }
+
+    // Kinds of recycled arrays; an array is identified by its kind and an index (the layer or the group).
+    static final int X = 0;        // the input, copied to time-major (L, N, H_in)
+    static final int OUT = 1;      // [layer] output of a layer below the top (L, N, D·H_out)
+    static final int DROPPED = 2;  // [layer] its dropout-applied copy
+    static final int GATES = 3;    // [group] (L, N, G)
+    static final int CELLS = 4;    // [group] LSTM (L, N, H)
+    static final int HTILDE = 5;   // [group] projected LSTM (L, N, H)
+    static final int GHN = 6;      // [group] GRU (L, N, H)
+    static final int WIH = 7;      // [group] (G, in) weight copy
+    static final int WHH = 8;      // [group] (G, H_out)
+    static final int WHR = 9;      // [group] (P, H)
+    static final int BIAS = 10;    // [group] (G) combined bias
+    static final int BIH = 11;     // [group] (G) b_ih copy
+    static final int BHH = 12;     // [group] (G) b_hh copy
+    static final int ZEROS = 13;   // [group] (N, H_out) zero initial state
+    static final int GH = 14;      // [group] GRU (N, G) per-step h·W_hhᵀ
+    static final int PACKED_WHH = 0;   // [group] W_hhᵀ packed
+    static final int PACKED_WHR = 1;   // [group] W_hrᵀ packed
+    static final int PACKED_WHH_ROWS = 2;  // [group] W_hh (G, H_out) packed for backward's dh = dA·W_hh
+    static final int PACKED_WHR_ROWS = 3;  // [group] W_hr (P, H) packed for backward
+    private static final int KINDS = 15;
+
+    /**
+     * The arrays of one training forward, kept by the module between a backward and the next forward
+     * ({@link RNNBase#spareRecordBuffers}), so that training steps of one shape allocate no new ones.
+     * Arrays handed out are zero-filled, as new arrays would be. Used by one record at a time: a forward
+     * takes the module's buffers (or makes new ones), its backward gives them back.
+     */
+    static final class Buffers {
+        private final float[][][] floats = new float[KINDS][][];
+        private boolean[][] masks = new boolean[0][];
+        private final PackedB[][] packed = new PackedB[4][];
+
+        /** {@return a zero-filled array of {@code n} floats for {@code (kind, index)}} */
+        float[] floats(int kind, int index, int n) {
+            float[][] byIndex = floats[kind];
+            if (byIndex == null || byIndex.length <= index) {
+                byIndex = java.util.Arrays.copyOf(byIndex == null ? new float[0][] : byIndex, index + 1);
+                floats[kind] = byIndex;
+            }
+            float[] a = byIndex[index];
+            if (a == null || a.length != n) {
+                a = new float[n];
+                byIndex[index] = a;
+            } else {
+                java.util.Arrays.fill(a, 0f);
+            }
+            return a;
+        }
+
+        /** {@return a copy of {@code t}'s elements, row-major, in the array for {@code (kind, index)}} */
+        float[] copy(int kind, int index, dev.jrnn.tensor.Tensor t) {
+            float[] a = floats(kind, index, t.numel());
+            dev.jrnn.tensor.internal.TensorAccess.copyInto(t, a, 0);
+            return a;
+        }
+
+        /** {@return an all-false dropout mask of {@code n} entries for layer {@code index}} */
+        boolean[] mask(int index, int n) {
+            if (masks.length <= index) {
+                masks = java.util.Arrays.copyOf(masks, index + 1);
+            }
+            if (masks[index] == null || masks[index].length != n) {
+                masks[index] = new boolean[n];
+            } else {
+                java.util.Arrays.fill(masks[index], false);
+            }
+            return masks[index];
+        }
+
+        /** {@return {@code w (g, k)} itself packed (as {@link Kernels#pack}), repacking the kept matrix in place} */
+        PackedB packedRows(int kind, int index, float[] w, int g, int k) {
+            if (packed[kind] == null || packed[kind].length <= index) {
+                packed[kind] = java.util.Arrays.copyOf(packed[kind] == null ? new PackedB[0] : packed[kind], index + 1);
+            }
+            PackedB p = packed[kind][index];
+            if (p == null || p.rows() != g || p.cols() != k) {
+                p = Kernels.pack(w, g, k);
+                packed[kind][index] = p;
+            } else {
+                p.repack(false, w, 0, Math.max(1, k));
+            }
+            return p;
+        }
+
+        /** {@return {@code wᵀ} packed, for a row-major {@code w (g, k)}, repacking the kept matrix in place} */
+        PackedB packedTransposed(int kind, int index, float[] w, int g, int k) {
+            if (packed[kind] == null || packed[kind].length <= index) {
+                packed[kind] = java.util.Arrays.copyOf(packed[kind] == null ? new PackedB[0] : packed[kind], index + 1);
+            }
+            PackedB p = packed[kind][index];
+            if (p == null || p.rows() != k || p.cols() != g) {
+                p = Kernels.packTransposed(w, g, k);
+                packed[kind][index] = p;
+            } else {
+                p.repack(true, w, 0, Math.max(1, k));
+            }
+            return p;
+        }
     }
 }

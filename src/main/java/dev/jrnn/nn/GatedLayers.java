@@ -49,10 +49,14 @@ final class GatedLayers {
         int rows = seqLen * batch;
         int in = c.layerInputSize(layer);
         int grp = layer * dirs + dir;
-        float[] wih = m.weightIh[grp].data().toArray();      // (G, in)
-        float[] whh = m.weightHh[grp].data().toArray();      // (G, H_out)
-        PackedB whhT = Kernels.packTransposed(whh, g, hOut); // W_hhᵀ (H_out, G)
-        float[] gates = rec == null ? gatesWs : new float[rows * g];   // (L, N, G)
+        ForwardRecord.Buffers buf = rec == null ? null : rec.buffers;   // recycled arrays of a training forward
+        float[] wih = buf == null ? m.weightIh[grp].data().toArray()      // (G, in)
+                : buf.copy(ForwardRecord.WIH, grp, m.weightIh[grp].data());
+        float[] whh = buf == null ? m.weightHh[grp].data().toArray()      // (G, H_out)
+                : buf.copy(ForwardRecord.WHH, grp, m.weightHh[grp].data());
+        PackedB whhT = buf == null ? Kernels.packTransposed(whh, g, hOut) // W_hhᵀ (H_out, G)
+                : buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whh, g, hOut);
+        float[] gates = rec == null ? gatesWs : buf.floats(ForwardRecord.GATES, grp, rows * g);   // (L, N, G)
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
         if (layout != null && layout.perStep) {   // alive rows only
             RNNBase.projectAlive(layout, x, in, wih, g, gates);
@@ -61,9 +65,9 @@ final class GatedLayers {
         }
         float[] bhh = null;
         if (c.bias()) {
-            float[] bih = m.biasIh[grp].data().toArray();
-            bhh = m.biasHh[grp].data().toArray();
-            float[] b = new float[g];
+            float[] bih = buf == null ? m.biasIh[grp].data().toArray() : buf.copy(ForwardRecord.BIH, grp, m.biasIh[grp].data());
+            bhh = buf == null ? m.biasHh[grp].data().toArray() : buf.copy(ForwardRecord.BHH, grp, m.biasHh[grp].data());
+            float[] b = buf == null ? new float[g] : buf.floats(ForwardRecord.BIAS, grp, g);
             for (int j = 0; j < g; j++) {
                 b[j] = lstm || j < 2 * hidden ? bih[j] + bhh[j] : bih[j];
             }
@@ -86,15 +90,20 @@ final class GatedLayers {
             }
             return;
         }
-        float[] hPrev = h0 == null ? new float[batch * hOut] : h0;
+        float[] hPrev = h0 != null ? h0
+                : buf == null ? new float[batch * hOut] : buf.floats(ForwardRecord.ZEROS, grp, batch * hOut);
         int hOff = h0 == null ? 0 : grp * batch * hOut;
         int ldh = hOut;
         if (lstm) {
             // (L, N, H) when recording; in evaluation mode two (N, H) slots used in turn
-            float[] cells = new float[(rec != null ? rows : 2 * batch) * hidden];
-            float[] whr = proj > 0 ? m.weightHr[grp].data().toArray() : null;   // (P, H)
-            PackedB whrT = proj > 0 ? Kernels.packTransposed(whr, proj, hidden) : null;
-            float[] hTilde = proj > 0 ? new float[(rec != null ? rows : batch) * hidden] : null;
+            float[] cells = buf != null ? buf.floats(ForwardRecord.CELLS, grp, rows * hidden)
+                    : new float[2 * batch * hidden];
+            float[] whr = proj == 0 ? null : buf == null ? m.weightHr[grp].data().toArray()   // (P, H)
+                    : buf.copy(ForwardRecord.WHR, grp, m.weightHr[grp].data());
+            PackedB whrT = proj == 0 ? null : buf == null ? Kernels.packTransposed(whr, proj, hidden)
+                    : buf.packedTransposed(ForwardRecord.PACKED_WHR, grp, whr, proj, hidden);
+            float[] hTilde = proj == 0 ? null : buf != null ? buf.floats(ForwardRecord.HTILDE, grp, rows * hidden)
+                    : new float[batch * hidden];
             float[] cPrev = c0;
             int cPrevOff = grp * batch * hidden;
             for (int s = 0; s < seqLen; s++) {
@@ -129,8 +138,8 @@ final class GatedLayers {
                 rec.weightHr[grp] = whr;
             }
         } else {
-            float[] gh = new float[batch * g];                           // (N, 3H): h·W_hhᵀ of one step
-            float[] ghn = rec != null ? new float[rows * hidden] : null;  // (L, N, H)
+            float[] gh = buf == null ? new float[batch * g] : buf.floats(ForwardRecord.GH, grp, batch * g); // (N, 3H)
+            float[] ghn = buf != null ? buf.floats(ForwardRecord.GHN, grp, rows * hidden) : null;  // (L, N, H)
             boolean zeroState = h0 == null;
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
@@ -327,7 +336,7 @@ final class GatedLayers {
                     System.arraycopy(gh, grp * batch * hOut, dhRun, 0, batch * hOut);
                 }
                 float[] gates = r.gates[grp];
-                PackedB whh = Kernels.pack(r.weightHh[grp], g, hOut);   // W_hh (G, H_out) packed
+                PackedB whh = r.buffers.packedRows(ForwardRecord.PACKED_WHH_ROWS, grp, r.weightHh[grp], g, hOut);   // W_hh (G, H_out) packed
                 if (lay != null) {   // rows past a sequence's length stay 0
                     Arrays.fill(dA, 0, rows * g, 0f);
                     if (!lstm) {
@@ -344,7 +353,8 @@ final class GatedLayers {
                         System.arraycopy(gc, grp * batch * hidden, dcRun, 0, batch * hidden);
                     }
                     float[] cells = r.cells[grp];
-                    PackedB whr = proj > 0 ? Kernels.pack(r.weightHr[grp], proj, hidden) : null;  // W_hr (P, H)
+                    PackedB whr = proj > 0
+                            ? r.buffers.packedRows(ForwardRecord.PACKED_WHR_ROWS, grp, r.weightHr[grp], proj, hidden) : null;  // W_hr (P, H)
                     for (int s = 0; s < seqLen; s++) {
                         int t = dir == 0 ? seqLen - 1 - s : s;
                         int alive = lay == null ? batch : lay.batchSize(t);

@@ -240,7 +240,7 @@ public final class LSTM extends RNNBase {
         float[] out;
         enterTraining("training-mode forward");
         try {
-            out = runLayers(timeMajor.toArray(), seqLen, batch, h0, c0, hN, cN, record);
+            out = runLayers(record.buffers.copy(ForwardRecord.X, 0, timeMajor), seqLen, batch, h0, c0, hN, cN, record);
         } finally {
             exitTraining();
         }

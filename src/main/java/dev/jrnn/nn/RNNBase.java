@@ -59,6 +59,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     /** The inference engine's buffers from the last forward, for the next one of the same shape ({@link Recurrence.Workspace}). */
     final java.util.concurrent.atomic.AtomicReference<Recurrence.Workspace> spareWorkspace =
             new java.util.concurrent.atomic.AtomicReference<>();
+    /** The arrays of the last training forward whose backward has run ({@link ForwardRecord.Buffers}). */
+    final java.util.concurrent.atomic.AtomicReference<ForwardRecord.Buffers> spareRecordBuffers =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** The gate workspace of the last {@link #runLayers} (training forwards and check-mode evaluation). */
     private final java.util.concurrent.atomic.AtomicReference<float[]> spareGates =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -603,7 +606,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] out;
         enterTraining("training-mode forward");
         try {
-            out = runLayers(timeMajor.toArray(), seqLen, batch, h0Values, hN, record);
+            out = runLayers(record.buffers.copy(ForwardRecord.X, 0, timeMajor), seqLen, batch, h0Values, hN, record);
         } finally {
             exitTraining();
         }
@@ -723,10 +726,13 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] layerIn = x;
         // (L, N, G) workspace; LSTM/GRU training forwards keep a fresh one per layer-direction instead
         float[] gates = record != null && !config.mode().isPlainRnn() ? null : takeGates(seqLen * batch * g);
-        float[] zeros = h0 == null ? new float[batch * hidden] : null;  // (N, H)
+        float[] zeros = h0 == null ? (record != null ? record.buffers.floats(ForwardRecord.ZEROS, 0, batch * hidden)
+                : new float[batch * hidden]) : null;  // (N, H)
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inSize = config.layerInputSize(layer);
-            float[] out = new float[seqLen * batch * dh];            // (L, N, D·H)
+            // (L, N, D·H); the top layer's is the returned output, never a recycled array
+            float[] out = record != null && layer < config.numLayers() - 1
+                    ? record.buffers.floats(ForwardRecord.OUT, layer, seqLen * batch * dh) : new float[seqLen * batch * dh];
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;
                 if (!config.mode().isPlainRnn()) {   // LSTM, GRU
@@ -734,9 +740,13 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                             gates, record, layout);
                     continue;
                 }
-                float[] wih = weightIh[grp].data().toArray();       // (G, in)
-                float[] whhRows = weightHh[grp].data().toArray();   // (G, H)
-                PackedB whh = Kernels.packTransposed(whhRows, g, hidden);  // W_hhᵀ (H, G) packed
+                ForwardRecord.Buffers buf = record == null ? null : record.buffers;
+                float[] wih = buf == null ? weightIh[grp].data().toArray()        // (G, in)
+                        : buf.copy(ForwardRecord.WIH, grp, weightIh[grp].data());
+                float[] whhRows = buf == null ? weightHh[grp].data().toArray()    // (G, H)
+                        : buf.copy(ForwardRecord.WHH, grp, weightHh[grp].data());
+                PackedB whh = buf == null ? Kernels.packTransposed(whhRows, g, hidden)  // W_hhᵀ (H, G) packed
+                        : buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whhRows, g, hidden);
                 if (record != null) {
                     record.weightIh[grp] = wih;
                     record.weightHh[grp] = whhRows;
@@ -749,9 +759,11 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                             0f, gates, 0, g);
                 }
                 if (config.bias()) {
-                    float[] bih = biasIh[grp].data().toArray();
-                    float[] bhh = biasHh[grp].data().toArray();
-                    float[] b = new float[g];
+                    float[] bih = buf == null ? biasIh[grp].data().toArray()
+                            : buf.copy(ForwardRecord.BIH, grp, biasIh[grp].data());
+                    float[] bhh = buf == null ? biasHh[grp].data().toArray()
+                            : buf.copy(ForwardRecord.BHH, grp, biasHh[grp].data());
+                    float[] b = buf == null ? new float[g] : buf.floats(ForwardRecord.BIAS, grp, g);
                     for (int j = 0; j < g; j++) {
                         b[j] = bih[j] + bhh[j];
                     }
@@ -822,8 +834,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 if (record != null) {
                     // Backward needs the pre-dropout output (activation derivative, recurrent input)
                     // and the mask; the next layer reads the dropped copy.
-                    boolean[] keep = new boolean[out.length];
-                    float[] dropped = new float[out.length];
+                    boolean[] keep = record.buffers.mask(layer, out.length);
+                    float[] dropped = record.buffers.floats(ForwardRecord.DROPPED, layer, out.length);
                     applyDropout(out, dropped, keep);
                     record.keep[layer] = keep;
                     out = dropped;
@@ -986,7 +998,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 } else {
                     System.arraycopy(gh, grp * batch * hidden, dhRun, 0, batch * hidden);
                 }
-                PackedB whh = Kernels.pack(r.weightHh[grp], g, hidden);  // W_hh (G, H) packed
+                PackedB whh = r.buffers.packedRows(ForwardRecord.PACKED_WHH_ROWS, grp, r.weightHh[grp], g, hidden);  // W_hh (G, H) packed
                 if (lay != null) {
                     Arrays.fill(dA, 0, rows * g, 0f);   // rows past a sequence's length stay 0
                 }

@@ -68,6 +68,17 @@ public final class Tensor {
             public void markWritten(Tensor t) {
                 t.markWritten();
             }
+
+            @Override
+            public void copyInto(Tensor t, float[] dst, int dstOff) {
+                int n = t.numel();
+                Objects.checkFromIndexSize(dstOff, n, dst.length);
+                if (t.isContiguous()) {
+                    System.arraycopy(t.data, t.offset, dst, dstOff, n);
+                } else {
+                    unaryLoop(U_COPY, 0f, t.shape, t.data, t.offset, t.strides, dst, dstOff, contiguousStrides(t.shape));
+                }
+            }
         });
     }
 

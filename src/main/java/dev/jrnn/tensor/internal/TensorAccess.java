@@ -23,6 +23,9 @@ public final class TensorAccess {
 
         /** Records a write made directly to the storage (the version counter). */
         void markWritten(Tensor t);
+
+        /** Copies the elements of {@code t} in row-major order to {@code dst[dstOff...]} (any view, no allocation). */
+        void copyInto(Tensor t, float[] dst, int dstOff);
     }
 
     private static volatile Accessor accessor;
@@ -60,6 +63,11 @@ public final class TensorAccess {
     /** {@return a contiguous tensor owning {@code data} without copying it; the caller must not keep it} */
     public static Tensor wrap(float[] data, int... shape) {
         return get().wrap(data, shape);
+    }
+
+    /** Copies {@code t}'s elements in row-major order into {@code dst} from {@code dstOff}, without allocating. */
+    public static void copyInto(Tensor t, float[] dst, int dstOff) {
+        get().copyInto(t, dst, dstOff);
     }
 
     /** Bumps the version counter of {@code t} after a direct write to its storage. */
