@@ -248,7 +248,7 @@ public final class LSTM extends RNNBase {
         if (bf) {
             output = output.transpose(0, 1).contiguous();
         }
-        return new LSTMOutput(output, Tensor.of(hN, hShape), Tensor.of(cN, cShape), config.numLayers(),
+        return new LSTMOutput(output, TensorAccess.wrap(hN, hShape), TensorAccess.wrap(cN, cShape), config.numLayers(),
                 config.numDirections(), record, LSTMOutput.EVAL_MODE);
     }
 

@@ -614,7 +614,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         if (bf) {
             output = output.transpose(0, 1).contiguous();
         }
-        return new RNNOutput(output, Tensor.of(hN, hShape), config.numLayers(), config.numDirections(), record);
+        return new RNNOutput(output, TensorAccess.wrap(hN, hShape), config.numLayers(), config.numDirections(), record);
     }
 
     /** The packed forward of the single-state modes. */
@@ -1115,7 +1115,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         if (r.layout != null) {
             return Tensor.of(r.layout.unsortState(dState, groups, width), groups, r.batch, width);
         }
-        return r.unbatched ? Tensor.of(dState, groups, width) : Tensor.of(dState, groups, r.batch, width);
+        // dState is the backward's own new array: handed over without a copy
+        return r.unbatched ? TensorAccess.wrap(dState, groups, width) : TensorAccess.wrap(dState, groups, r.batch, width);
     }
 
     /**
