@@ -187,30 +187,26 @@ final class ForwardRecord {
 
         /** {@return {@code w (g, k)} itself packed (as {@link Kernels#pack}), repacking the kept matrix in place} */
         PackedB packedRows(int kind, int index, float[] w, int g, int k) {
-            if (packed[kind] == null || packed[kind].length <= index) {
-                packed[kind] = java.util.Arrays.copyOf(packed[kind] == null ? new PackedB[0] : packed[kind], index + 1);
-            }
-            PackedB p = packed[kind][index];
-            if (p == null || p.rows() != g || p.cols() != k) {
-                p = Kernels.pack(w, g, k);
-                packed[kind][index] = p;
-            } else {
-                p.repack(false, w, 0, Math.max(1, k));
-            }
-            return p;
+            return packed(kind, index, w, g, k, false);
         }
 
         /** {@return {@code wᵀ} packed, for a row-major {@code w (g, k)}, repacking the kept matrix in place} */
         PackedB packedTransposed(int kind, int index, float[] w, int g, int k) {
+            return packed(kind, index, w, g, k, true);
+        }
+
+        private PackedB packed(int kind, int index, float[] w, int g, int k, boolean transposed) {
             if (packed[kind] == null || packed[kind].length <= index) {
                 packed[kind] = java.util.Arrays.copyOf(packed[kind] == null ? new PackedB[0] : packed[kind], index + 1);
             }
+            int rows = transposed ? k : g;   // op(B) is (rows, cols)
+            int cols = transposed ? g : k;
             PackedB p = packed[kind][index];
-            if (p == null || p.rows() != k || p.cols() != g) {
-                p = Kernels.packTransposed(w, g, k);
+            if (p == null || p.rows() != rows || p.cols() != cols) {
+                p = transposed ? Kernels.packTransposed(w, g, k) : Kernels.pack(w, g, k);
                 packed[kind][index] = p;
             } else {
-                p.repack(true, w, 0, Math.max(1, k));
+                p.repack(transposed, w, 0, Math.max(1, k));
             }
             return p;
         }

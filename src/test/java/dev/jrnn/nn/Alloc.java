@@ -36,4 +36,24 @@ final class Alloc {
             throw new AssertionError("com.sun.management.ThreadMXBean is not available", e);
         }
     }
+
+    /**
+     * Runs {@code call} until one run allocates at most {@code budget} bytes (net of the measuring
+     * overhead), at least three times and then for at most {@code seconds}: on the Vector API path the
+     * kernels allocate (boxed vectors) until C2 has compiled them with the intrinsics inlined.
+     *
+     * @return {@code {bytes of the last run, number of runs}}
+     */
+    static long[] settle(Runnable call, long budget, int seconds) {
+        long overhead = overhead();
+        long used = Long.MAX_VALUE;
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        int attempt = 0;
+        for (; used > budget && (attempt < 3 || System.nanoTime() < deadline); attempt++) {
+            long before = bytes();
+            call.run();
+            used = bytes() - before - overhead;
+        }
+        return new long[] {used, attempt};
+    }
 }

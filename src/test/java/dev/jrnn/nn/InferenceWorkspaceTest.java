@@ -104,17 +104,11 @@ class InferenceWorkspaceTest {
             for (int i = 0; i < 300; i++) {
                 forward(m, x, i % 2 == 0, 3);
             }
-            long overhead = Alloc.overhead();
-            long used = Long.MAX_VALUE;
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            int attempt = 0;
-            for (; used > budget && (attempt < 3 || System.nanoTime() < deadline); attempt++) {
-                Runnable call = m instanceof LSTM l ? () -> l.forward(x)
-                        : m instanceof RNN r ? () -> r.forward(x) : () -> ((GRU) m).forward(x);
-                long before = Alloc.bytes();
-                call.run();
-                used = Alloc.bytes() - before - overhead;
-            }
+            Runnable call = m instanceof LSTM l ? () -> l.forward(x)
+                    : m instanceof RNN r ? () -> r.forward(x) : () -> ((GRU) m).forward(x);
+            long[] settled = Alloc.settle(call, budget, 20);
+            long used = settled[0];
+            long attempt = settled[1];
             assertTrue(used <= budget, k.name() + ": one forward allocated " + used + " bytes after " + attempt
                     + " tries; its results are " + 4 * floats + " bytes, budget " + budget);
         }

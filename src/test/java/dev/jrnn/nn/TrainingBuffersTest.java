@@ -129,15 +129,9 @@ class TrainingBuffersTest {
             for (int i = 0; i < 300; i++) {
                 train.run();
             }
-            long overhead = Alloc.overhead();
-            long used = Long.MAX_VALUE;
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            int attempt = 0;
-            for (; used > budget && (attempt < 3 || System.nanoTime() < deadline); attempt++) {
-                long before = Alloc.bytes();
-                train.run();
-                used = Alloc.bytes() - before - overhead;
-            }
+            long[] settled = Alloc.settle(train, budget, 20);
+            long used = settled[0];
+            long attempt = settled[1];
             assertTrue(used <= budget, k.name() + ": one training step allocated " + used + " bytes after " + attempt
                     + " tries; the forward returns " + 4 * floats + " bytes, budget " + budget);
         }

@@ -102,7 +102,7 @@ final class ScalarGemmKernel {
                     }
                 }
                 for (int i = 0; i < mr; i++) {
-                    combineRow(w, acc[i], c, cOff + (ir + i) * ldc + j0, alpha, beta, first);
+                    combineRow(w, acc[i], 0, c, cOff + (ir + i) * ldc + j0, alpha, beta, first);
                 }
             }
         }
@@ -195,18 +195,22 @@ final class ScalarGemmKernel {
         }
     }
 
-    private static void combineRow(int n, float[] acc, float[] c, int r, float alpha, float beta, boolean first) {
+    /**
+     * The combine rule of {@link #combine} for one row: {@code n} accumulators from {@code acc[a...]} into
+     * {@code c[r...]}.
+     */
+    static void combineRow(int n, float[] acc, int a, float[] c, int r, float alpha, float beta, boolean first) {
         if (!first) {
             for (int j = 0; j < n; j++) {
-                c[r + j] = Math.fma(acc[j], alpha, c[r + j]);
+                c[r + j] = Math.fma(acc[a + j], alpha, c[r + j]);
             }
         } else if (beta == 0f) {
             for (int j = 0; j < n; j++) {
-                c[r + j] = acc[j] * alpha;
+                c[r + j] = acc[a + j] * alpha;
             }
         } else {
             for (int j = 0; j < n; j++) {
-                c[r + j] = Math.fma(acc[j], alpha, c[r + j] * beta);
+                c[r + j] = Math.fma(acc[a + j], alpha, c[r + j] * beta);
             }
         }
     }

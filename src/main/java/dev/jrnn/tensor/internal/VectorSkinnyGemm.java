@@ -187,18 +187,8 @@ final class VectorSkinnyGemm {
                                 int w) {
         if (w == 16) {
             combine16(tmp, t, c, r, alpha, beta, first);
-        } else if (!first) {
-            for (int j = 0; j < w; j++) {
-                c[r + j] = Math.fma(tmp[t + j], alpha, c[r + j]);
-            }
-        } else if (beta == 0f) {
-            for (int j = 0; j < w; j++) {
-                c[r + j] = tmp[t + j] * alpha;
-            }
         } else {
-            for (int j = 0; j < w; j++) {
-                c[r + j] = Math.fma(tmp[t + j], alpha, c[r + j] * beta);
-            }
+            ScalarGemmKernel.combineRow(w, tmp, t, c, r, alpha, beta, first);
         }
     }
 
