@@ -320,6 +320,21 @@ public final class GemmEngine {
      * as they are (the kernel for mr rows never reads them).
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] dst) {
+        if (transA) {
+            // A stored (K, M): read each of the kc source rows once, as one contiguous run of mc floats,
+            // and deal it out to the panels (panel by panel, every row would be visited mc / MR times)
+            for (int kk = 0; kk < kc; kk++) {
+                int s = aOff + (pc + kk) * lda + ic;
+                for (int ip = 0; ip < mc; ip += MR) {
+                    int mr = Math.min(MR, mc - ip);
+                    int d = (ip / MR) * kc * MR + kk * MR;
+                    for (int i = 0; i < mr; i++) {
+                        dst[d + i] = a[s + ip + i];
+                    }
+                }
+            }
+            return;
+        }
         for (int ip = 0; ip < mc; ip += MR) {
             packAPanel(transA, a, aOff, lda, ic + ip, Math.min(MR, mc - ip), pc, kc, dst, (ip / MR) * kc * MR);
         }
