@@ -304,11 +304,15 @@ final class GatedLayers {
         float[] dIn = ws.dOutB;     // gradient of the current layer's input (L, N, in_k)
         PackedLayout lay = r.layout;
         RNNBase.loadOutputGradient(r, gradOutput, dCur, dh);
-        float[] gh = gradHn == null ? null : gradHn.toArray();   // (D·layers, N, H_out)
-        float[] gc = gradCn == null ? null : gradCn.toArray();   // (D·layers, N, H)
+        float[] gh = RNNBase.stateValues(gradHn);   // (D·layers, N, H_out) from ghOff, read in place when contiguous
+        float[] gc = RNNBase.stateValues(gradCn);   // (D·layers, N, H) from gcOff
+        int ghOff = RNNBase.stateOffset(gradHn);
+        int gcOff = RNNBase.stateOffset(gradCn);
         if (lay != null) {
-            gh = gh == null ? null : lay.sortState(gh, groups, hOut);
-            gc = gc == null ? null : lay.sortState(gc, groups, hidden);
+            gh = gh == null ? null : lay.sortState(gradHn.toArray(), groups, hOut);
+            gc = gc == null ? null : lay.sortState(gradCn.toArray(), groups, hidden);
+            ghOff = 0;
+            gcOff = 0;
         }
         float[] dH0 = new float[groups * batch * hOut];          // (D·layers, N, H_out), returned
         float[] dC0 = lstm ? new float[groups * batch * hidden] : null;  // (D·layers, N, H), returned
@@ -333,7 +337,7 @@ final class GatedLayers {
                 if (gh == null) {
                     Arrays.fill(dhRun, 0f);
                 } else {
-                    System.arraycopy(gh, grp * batch * hOut, dhRun, 0, batch * hOut);
+                    System.arraycopy(gh, ghOff + grp * batch * hOut, dhRun, 0, batch * hOut);
                 }
                 float[] gates = r.gates[grp];
                 PackedB whh = r.buffers.packedRows(ForwardRecord.PACKED_WHH_ROWS, grp, r.weightHh[grp], g, hOut);   // W_hh (G, H_out) packed
@@ -350,7 +354,7 @@ final class GatedLayers {
                     if (gc == null) {
                         Arrays.fill(dcRun, 0f);
                     } else {
-                        System.arraycopy(gc, grp * batch * hidden, dcRun, 0, batch * hidden);
+                        System.arraycopy(gc, gcOff + grp * batch * hidden, dcRun, 0, batch * hidden);
                     }
                     float[] cells = r.cells[grp];
                     PackedB whr = proj > 0

@@ -979,9 +979,11 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] dIn = ws.dOutB;    // gradient of the current layer's input (L, N, in_k)
         PackedLayout lay = r.layout;
         loadOutputGradient(r, gradOutput, dCur, dh);
-        float[] gh = gradHn == null ? null : gradHn.toArray();    // (D·layers, N, H)
+        float[] gh = stateValues(gradHn);    // (D·layers, N, H) from ghOff
+        int ghOff = stateOffset(gradHn);
         if (gh != null && lay != null) {
-            gh = lay.sortState(gh, layers * dirs, hidden);
+            gh = lay.sortState(gradHn.toArray(), layers * dirs, hidden);
+            ghOff = 0;
         }
         float[] dH0 = new float[layers * dirs * batch * hidden];  // (D·layers, N, H)
         float[] dA = ws.dA;
@@ -996,7 +998,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 if (gh == null) {
                     Arrays.fill(dhRun, 0f);
                 } else {
-                    System.arraycopy(gh, grp * batch * hidden, dhRun, 0, batch * hidden);
+                    System.arraycopy(gh, ghOff + grp * batch * hidden, dhRun, 0, batch * hidden);
                 }
                 PackedB whh = r.buffers.packedRows(ForwardRecord.PACKED_WHH_ROWS, grp, r.weightHh[grp], g, hidden);  // W_hh (G, H) packed
                 if (lay != null) {
@@ -1185,6 +1187,16 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                         + dir * width, ldOut, 1f, dW, 0, width);
             }
         }
+    }
+
+    /** {@return the storage of a contiguous upstream gradient (read in place, not modified), else a copy; null for null} */
+    static float[] stateValues(Tensor t) {
+        return t == null ? null : t.isContiguous() ? TensorAccess.storage(t) : t.toArray();
+    }
+
+    /** {@return where {@link #stateValues}' array starts} */
+    static int stateOffset(Tensor t) {
+        return t != null && t.isContiguous() ? TensorAccess.offset(t) : 0;
     }
 
     /** {@code p.grad += values} (values row-major in p's shape), in place: the same additions as {@code addInPlace}. */
