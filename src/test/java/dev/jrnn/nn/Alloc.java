@@ -56,4 +56,17 @@ final class Alloc {
         }
         return new long[] {used, attempt};
     }
+
+    /** {@return the floats of {@code h_n} (and {@code c_n}) of a batched call of {@code m}: also its state gradients} */
+    static long stateFloats(RNNBase m, int batch) {
+        RNNConfig c = m.config;
+        long groups = (long) c.numLayers() * c.numDirections();
+        return groups * batch * c.outputHiddenSize() + (m instanceof LSTM ? groups * batch * c.hiddenSize() : 0);
+    }
+
+    /** {@return the floats a batched forward of {@code m} returns: the output and the final states} */
+    static long forwardResultFloats(RNNBase m, int seqLen, int batch) {
+        RNNConfig c = m.config;
+        return (long) seqLen * batch * c.numDirections() * c.outputHiddenSize() + stateFloats(m, batch);
+    }
 }

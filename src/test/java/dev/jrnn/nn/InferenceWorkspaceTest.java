@@ -92,14 +92,10 @@ class InferenceWorkspaceTest {
     void steadyStateForwardAllocatesOnlyItsResults() {
         for (Case k : cases()) {
             RNNBase m = k.fresh().get();
-            RNNConfig c = m.config;
             int seqLen = 50;
             int batch = 4;
             Tensor x = input(k, seqLen, batch, 7);
-            long groups = (long) c.numLayers() * c.numDirections();
-            long floats = (long) seqLen * batch * c.numDirections() * c.outputHiddenSize()
-                    + groups * batch * c.outputHiddenSize()
-                    + (m instanceof LSTM ? groups * batch * c.hiddenSize() : 0);
+            long floats = Alloc.forwardResultFloats(m, seqLen, batch);
             long budget = 4 * floats + 4096;
             for (int i = 0; i < 300; i++) {
                 forward(m, x, i % 2 == 0, 3);

@@ -107,21 +107,18 @@ class TrainingBuffersTest {
 
     /**
      * After warm-up, one training step of a fixed shape (forward, backward without the input gradient)
-     * allocates at most the forward's returned output and states plus 8 KiB (the output, record and
-     * gradient objects). Repeated for up to 20 s while the JIT settles (see LongSequenceTest).
+     * allocates at most what it returns (the forward's output and states, the initial-state gradients)
+     * plus 8 KiB (the output, record and gradient objects). Repeated for up to 20 s while the JIT settles (see LongSequenceTest).
      */
     @Test
     void steadyStateTrainingStepAllocatesOnlyItsResults() {
         for (Case k : cases()) {
             RNNBase m = k.fresh().get();
-            RNNConfig c = m.config;
             int seqLen = 30;
             int batch = 4;
             Tensor x = input(k, seqLen, batch, 9);
-            long groups = (long) c.numLayers() * c.numDirections();
-            long floats = (long) seqLen * batch * c.numDirections() * c.outputHiddenSize()
-                    + groups * batch * c.outputHiddenSize()
-                    + (m instanceof LSTM ? groups * batch * c.hiddenSize() : 0);
+            // the forward's output and states, and backward's gradients of the initial states
+            long floats = Alloc.forwardResultFloats(m, seqLen, batch) + Alloc.stateFloats(m, batch);
             long budget = 4 * floats + 8192;
             Runnable train = m instanceof LSTM l ? () -> l.forward(x).backward(null, null, null, false)
                     : m instanceof RNN r ? () -> r.forward(x).backward(null, null, false)
@@ -133,7 +130,7 @@ class TrainingBuffersTest {
             long used = settled[0];
             long attempt = settled[1];
             assertTrue(used <= budget, k.name() + ": one training step allocated " + used + " bytes after " + attempt
-                    + " tries; the forward returns " + 4 * floats + " bytes, budget " + budget);
+                    + " tries; the step returns " + 4 * floats + " bytes, budget " + budget);
         }
     }
 }
