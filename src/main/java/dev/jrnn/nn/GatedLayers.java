@@ -49,13 +49,11 @@ final class GatedLayers {
         int rows = seqLen * batch;
         int in = c.layerInputSize(layer);
         int grp = layer * dirs + dir;
-        ForwardRecord.Buffers buf = rec == null ? null : rec.buffers;   // recycled arrays of a training forward
-        float[] wih = buf == null ? m.weightIh[grp].data().toArray()      // (G, in)
-                : buf.copy(ForwardRecord.WIH, grp, m.weightIh[grp].data());
-        float[] whh = buf == null ? m.weightHh[grp].data().toArray()      // (G, H_out)
-                : buf.copy(ForwardRecord.WHH, grp, m.weightHh[grp].data());
-        PackedB whhT = buf == null ? Kernels.packTransposed(whh, g, hOut) // W_hhᵀ (H_out, G)
-                : buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whh, g, hOut);
+        // recycled arrays of a training forward; an evaluation (check-mode) forward gets new ones
+        ForwardRecord.Buffers buf = rec != null ? rec.buffers : new ForwardRecord.Buffers();
+        float[] wih = buf.copy(ForwardRecord.WIH, grp, m.weightIh[grp].data());      // (G, in)
+        float[] whh = buf.copy(ForwardRecord.WHH, grp, m.weightHh[grp].data());      // (G, H_out)
+        PackedB whhT = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whh, g, hOut); // W_hhᵀ (H_out, G)
         float[] gates = rec == null ? gatesWs : buf.floats(ForwardRecord.GATES, grp, rows * g);   // (L, N, G)
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
         if (layout != null && layout.perStep) {   // alive rows only
@@ -65,9 +63,9 @@ final class GatedLayers {
         }
         float[] bhh = null;
         if (c.bias()) {
-            float[] bih = buf == null ? m.biasIh[grp].data().toArray() : buf.copy(ForwardRecord.BIH, grp, m.biasIh[grp].data());
-            bhh = buf == null ? m.biasHh[grp].data().toArray() : buf.copy(ForwardRecord.BHH, grp, m.biasHh[grp].data());
-            float[] b = buf == null ? new float[g] : buf.floats(ForwardRecord.BIAS, grp, g);
+            float[] bih = buf.copy(ForwardRecord.BIH, grp, m.biasIh[grp].data());
+            bhh = buf.copy(ForwardRecord.BHH, grp, m.biasHh[grp].data());
+            float[] b = buf.floats(ForwardRecord.BIAS, grp, g);
             for (int j = 0; j < g; j++) {
                 b[j] = lstm || j < 2 * hidden ? bih[j] + bhh[j] : bih[j];
             }
@@ -91,19 +89,16 @@ final class GatedLayers {
             return;
         }
         float[] hPrev = h0 != null ? h0
-                : buf == null ? new float[batch * hOut] : buf.floats(ForwardRecord.ZEROS, grp, batch * hOut);
+                : buf.floats(ForwardRecord.ZEROS, grp, batch * hOut);
         int hOff = h0 == null ? 0 : grp * batch * hOut;
         int ldh = hOut;
         if (lstm) {
             // (L, N, H) when recording; in evaluation mode two (N, H) slots used in turn
-            float[] cells = buf != null ? buf.floats(ForwardRecord.CELLS, grp, rows * hidden)
-                    : new float[2 * batch * hidden];
-            float[] whr = proj == 0 ? null : buf == null ? m.weightHr[grp].data().toArray()   // (P, H)
-                    : buf.copy(ForwardRecord.WHR, grp, m.weightHr[grp].data());
-            PackedB whrT = proj == 0 ? null : buf == null ? Kernels.packTransposed(whr, proj, hidden)
-                    : buf.packedTransposed(ForwardRecord.PACKED_WHR, grp, whr, proj, hidden);
-            float[] hTilde = proj == 0 ? null : buf != null ? buf.floats(ForwardRecord.HTILDE, grp, rows * hidden)
-                    : new float[batch * hidden];
+            float[] cells = buf.floats(ForwardRecord.CELLS, grp, (rec != null ? rows : 2 * batch) * hidden);
+            float[] whr = proj == 0 ? null : buf.copy(ForwardRecord.WHR, grp, m.weightHr[grp].data());   // (P, H)
+            PackedB whrT = proj == 0 ? null : buf.packedTransposed(ForwardRecord.PACKED_WHR, grp, whr, proj, hidden);
+            float[] hTilde = proj == 0 ? null
+                    : buf.floats(ForwardRecord.HTILDE, grp, (rec != null ? rows : batch) * hidden);
             float[] cPrev = c0;
             int cPrevOff = grp * batch * hidden;
             for (int s = 0; s < seqLen; s++) {
@@ -138,8 +133,8 @@ final class GatedLayers {
                 rec.weightHr[grp] = whr;
             }
         } else {
-            float[] gh = buf == null ? new float[batch * g] : buf.floats(ForwardRecord.GH, grp, batch * g); // (N, 3H)
-            float[] ghn = buf != null ? buf.floats(ForwardRecord.GHN, grp, rows * hidden) : null;  // (L, N, H)
+            float[] gh = buf.floats(ForwardRecord.GH, grp, batch * g);                        // (N, 3H)
+            float[] ghn = rec != null ? buf.floats(ForwardRecord.GHN, grp, rows * hidden) : null;  // (L, N, H)
             boolean zeroState = h0 == null;
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
@@ -304,10 +299,10 @@ final class GatedLayers {
         float[] dIn = ws.dOutB;     // gradient of the current layer's input (L, N, in_k)
         PackedLayout lay = r.layout;
         RNNBase.loadOutputGradient(r, gradOutput, dCur, dh);
-        float[] gh = RNNBase.stateValues(gradHn);   // (D·layers, N, H_out) from ghOff, read in place when contiguous
-        float[] gc = RNNBase.stateValues(gradCn);   // (D·layers, N, H) from gcOff
-        int ghOff = RNNBase.stateOffset(gradHn);
-        int gcOff = RNNBase.stateOffset(gradCn);
+        float[] gh = RNNBase.readValues(gradHn);   // (D·layers, N, H_out) from ghOff, read in place when contiguous
+        float[] gc = RNNBase.readValues(gradCn);   // (D·layers, N, H) from gcOff
+        int ghOff = RNNBase.readOffset(gradHn);
+        int gcOff = RNNBase.readOffset(gradCn);
         if (lay != null) {
             gh = gh == null ? null : lay.sortState(gradHn.toArray(), groups, hOut);
             gc = gc == null ? null : lay.sortState(gradCn.toArray(), groups, hidden);

@@ -379,8 +379,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
     /** One step through every layer: {@link Recurrence#runChunk} with a chunk of one time step. */
     private void runStep(Tensor x, StreamState s, float[] dst, int dstOff) {
-        float[] in = x.isContiguous() ? TensorAccess.storage(x) : x.toArray();
-        int inOff = x.isContiguous() ? TensorAccess.offset(x) : 0;
+        float[] in = readValues(x);
+        int inOff = readOffset(x);
         Recurrence.Group[] groups = Recurrence.prepare(this);   // repacked only after a parameter write
         int layers = config.numLayers();
         int hOut = config.outputHiddenSize();
@@ -657,13 +657,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             int dh = out.length / Math.max(1, seqLen * batch);
             return TensorAccess.wrap(out, seqLen, batch, dh).transpose(0, 1).toArray();
         }
-        float[] xs = timeMajor.isContiguous() ? TensorAccess.storage(timeMajor) : timeMajor.toArray();
-        int xOff = timeMajor.isContiguous() ? TensorAccess.offset(timeMajor) : 0;
-        float[] h = h0 == null ? null : h0.isContiguous() ? TensorAccess.storage(h0) : h0.toArray();
-        int hOff = h0 != null && h0.isContiguous() ? TensorAccess.offset(h0) : 0;
-        float[] cs = c0 == null ? null : c0.isContiguous() ? TensorAccess.storage(c0) : c0.toArray();
-        int cOff = c0 != null && c0.isContiguous() ? TensorAccess.offset(c0) : 0;
-        return Recurrence.forward(this, xs, xOff, seqLen, batch, h, hOff, cs, cOff, hN, cN, batchFirstOut);
+        return Recurrence.forward(this, readValues(timeMajor), readOffset(timeMajor), seqLen, batch,
+                readValues(h0), readOffset(h0), readValues(c0), readOffset(c0), hN, cN, batchFirstOut);
     }
 
     /**
@@ -726,13 +721,14 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] layerIn = x;
         // (L, N, G) workspace; LSTM/GRU training forwards keep a fresh one per layer-direction instead
         float[] gates = record != null && !config.mode().isPlainRnn() ? null : takeGates(seqLen * batch * g);
-        float[] zeros = h0 == null ? (record != null ? record.buffers.floats(ForwardRecord.ZEROS, 0, batch * hidden)
-                : new float[batch * hidden]) : null;  // (N, H)
+        // recycled arrays of a training forward; an evaluation (check-mode) forward gets new ones
+        ForwardRecord.Buffers buf = record != null ? record.buffers : new ForwardRecord.Buffers();
+        float[] zeros = h0 == null ? buf.floats(ForwardRecord.ZEROS, 0, batch * hidden) : null;  // (N, H)
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inSize = config.layerInputSize(layer);
             // (L, N, D·H); the top layer's is the returned output, never a recycled array
-            float[] out = record != null && layer < config.numLayers() - 1
-                    ? record.buffers.floats(ForwardRecord.OUT, layer, seqLen * batch * dh) : new float[seqLen * batch * dh];
+            float[] out = layer < config.numLayers() - 1
+                    ? buf.floats(ForwardRecord.OUT, layer, seqLen * batch * dh) : new float[seqLen * batch * dh];
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;
                 if (!config.mode().isPlainRnn()) {   // LSTM, GRU
@@ -740,13 +736,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                             gates, record, layout);
                     continue;
                 }
-                ForwardRecord.Buffers buf = record == null ? null : record.buffers;
-                float[] wih = buf == null ? weightIh[grp].data().toArray()        // (G, in)
-                        : buf.copy(ForwardRecord.WIH, grp, weightIh[grp].data());
-                float[] whhRows = buf == null ? weightHh[grp].data().toArray()    // (G, H)
-                        : buf.copy(ForwardRecord.WHH, grp, weightHh[grp].data());
-                PackedB whh = buf == null ? Kernels.packTransposed(whhRows, g, hidden)  // W_hhᵀ (H, G) packed
-                        : buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whhRows, g, hidden);
+                float[] wih = buf.copy(ForwardRecord.WIH, grp, weightIh[grp].data());        // (G, in)
+                float[] whhRows = buf.copy(ForwardRecord.WHH, grp, weightHh[grp].data());    // (G, H)
+                PackedB whh = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whhRows, g, hidden);  // W_hhᵀ (H, G)
                 if (record != null) {
                     record.weightIh[grp] = wih;
                     record.weightHh[grp] = whhRows;
@@ -759,11 +751,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                             0f, gates, 0, g);
                 }
                 if (config.bias()) {
-                    float[] bih = buf == null ? biasIh[grp].data().toArray()
-                            : buf.copy(ForwardRecord.BIH, grp, biasIh[grp].data());
-                    float[] bhh = buf == null ? biasHh[grp].data().toArray()
-                            : buf.copy(ForwardRecord.BHH, grp, biasHh[grp].data());
-                    float[] b = buf == null ? new float[g] : buf.floats(ForwardRecord.BIAS, grp, g);
+                    float[] bih = buf.copy(ForwardRecord.BIH, grp, biasIh[grp].data());
+                    float[] bhh = buf.copy(ForwardRecord.BHH, grp, biasHh[grp].data());
+                    float[] b = buf.floats(ForwardRecord.BIAS, grp, g);
                     for (int j = 0; j < g; j++) {
                         b[j] = bih[j] + bhh[j];
                     }
@@ -979,8 +969,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] dIn = ws.dOutB;    // gradient of the current layer's input (L, N, in_k)
         PackedLayout lay = r.layout;
         loadOutputGradient(r, gradOutput, dCur, dh);
-        float[] gh = stateValues(gradHn);    // (D·layers, N, H) from ghOff
-        int ghOff = stateOffset(gradHn);
+        float[] gh = readValues(gradHn);    // (D·layers, N, H) from ghOff
+        int ghOff = readOffset(gradHn);
         if (gh != null && lay != null) {
             gh = lay.sortState(gradHn.toArray(), layers * dirs, hidden);
             ghOff = 0;
@@ -1189,13 +1179,13 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         }
     }
 
-    /** {@return the storage of a contiguous upstream gradient (read in place, not modified), else a copy; null for null} */
-    static float[] stateValues(Tensor t) {
+    /** {@return the storage of a contiguous tensor (to be read in place, never written), else a copy; null for null} */
+    static float[] readValues(Tensor t) {
         return t == null ? null : t.isContiguous() ? TensorAccess.storage(t) : t.toArray();
     }
 
-    /** {@return where {@link #stateValues}' array starts} */
-    static int stateOffset(Tensor t) {
+    /** {@return where {@link #readValues}' array starts} */
+    static int readOffset(Tensor t) {
         return t != null && t.isContiguous() ? TensorAccess.offset(t) : 0;
     }
 
