@@ -107,6 +107,52 @@ class GemmEngineTest {
         }
     }
 
+    /**
+     * Both A packings (scalar, and the Vector API one when enabled) against the layout's definition:
+     * element (i, k) of the block, {@code op(A)[ic + i][pc + k]}, at {@code ((i / MR) * kc + k) * MR + i % MR}.
+     * Past the panels, only the vector packing's documented slack may change.
+     */
+    @Test
+    void packedABlocksHoldOpAInPanelOrder() {
+        SplittableRandom rng = TestSupport.rng(11);
+        int mrFull = GemmEngine.MR;
+        int[][] blocks = { // mc, kc, ic, pc
+            {144, 256, 0, 0}, {144, 256, 13, 7}, {12, 16, 0, 0}, {12, 17, 5, 3}, {13, 15, 0, 1}, {1, 1, 0, 0},
+            {11, 33, 2, 2}, {25, 250, 1, 0}, {143, 31, 3, 9}, {24, 32, 0, 16}, {36, 200, 7, 5},
+        };
+        for (boolean vector : GemmEngine.vectorKernel() ? new boolean[] {false, true} : new boolean[] {false}) {
+            for (boolean transA : new boolean[] {false, true}) {
+                for (int[] b : blocks) {
+                    int mc = b[0], kc = b[1], ic = b[2], pc = b[3];
+                    int m = ic + mc + 3;
+                    int k = pc + kc + 2;
+                    int lda = (transA ? m : k) + 5;
+                    int aOff = 9;
+                    float[] a = new float[aOff + (transA ? k : m) * lda];
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = (float) rng.nextDouble(-1, 1);
+                    }
+                    int packed = (mc + mrFull - 1) / mrFull * kc * mrFull;
+                    float[] dst = new float[packed + GemmEngine.A_SLACK + 8];
+                    Arrays.fill(dst, Float.NaN);
+                    GemmEngine.packA(vector, transA, a, aOff, lda, ic, mc, pc, kc, dst);
+                    String what = (vector ? "vector" : "scalar") + (transA ? " transA " : " ") + Arrays.toString(b);
+                    for (int i = 0; i < mc; i++) {
+                        for (int kk = 0; kk < kc; kk++) {
+                            float expected = transA ? a[aOff + (pc + kk) * lda + ic + i] : a[aOff + (ic + i) * lda + pc + kk];
+                            int at = ((i / mrFull) * kc + kk) * mrFull + i % mrFull;
+                            assertThat(dst[at]).as(what + " (%d, %d)", i, kk).isEqualTo(expected);
+                        }
+                    }
+                    int untouched = packed + (vector ? GemmEngine.A_SLACK : 0);
+                    for (int i = untouched; i < dst.length; i++) {
+                        assertThat(dst[i]).as(what + " wrote past its block at %d", i).isNaN();
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void microTileReferenceFormGivesTheSameBitsAsTheBlockedKernels() {
         SplittableRandom rng = TestSupport.rng(7);
@@ -121,7 +167,7 @@ class GemmEngineTest {
         float[] tmp = new float[GemmEngine.MR * GemmEngine.NR];
         for (int pc = 0; pc < k; pc += GemmEngine.KC) {
             int kc = Math.min(GemmEngine.KC, k - pc);
-            GemmEngine.packA(false, p.a, p.aOff, p.lda, 0, m, pc, kc, ap);
+            GemmEngine.packA(false, false, p.a, p.aOff, p.lda, 0, m, pc, kc, ap);
             GemmEngine.packB(true, p.b, p.bOff, p.ldb, pc, kc, 0, n, bp, 0);
             for (int jr = 0; jr < n; jr += GemmEngine.NR) {
                 for (int ir = 0; ir < m; ir += GemmEngine.MR) {
