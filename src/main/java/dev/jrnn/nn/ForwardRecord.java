@@ -135,6 +135,7 @@ final class ForwardRecord {
     static final int PACKED_WHR = 1;   // [group] W_hrᵀ packed
     static final int PACKED_WHH_ROWS = 2;  // [group] W_hh (G, H_out) packed for backward's dh = dA·W_hh
     static final int PACKED_WHR_ROWS = 3;  // [group] W_hr (P, H) packed for backward
+    static final int PACKED_WIH = 4;   // [group] W_ihᵀ packed for the per-chunk input projection
     private static final int KINDS = 15;
 
     /**
@@ -146,7 +147,7 @@ final class ForwardRecord {
     static final class Buffers {
         private final float[][][] floats = new float[KINDS][][];
         private boolean[][] masks = new boolean[0][];
-        private final PackedB[][] packed = new PackedB[4][];
+        private final PackedB[][] packed = new PackedB[5][];
 
         /** {@return a zero-filled array of {@code n} floats for {@code (kind, index)}} */
         float[] floats(int kind, int index, int n) {

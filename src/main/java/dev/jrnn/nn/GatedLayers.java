@@ -55,31 +55,26 @@ final class GatedLayers {
         float[] whh = buf.copy(ForwardRecord.WHH, grp, m.weightHh[grp].data());      // (G, H_out)
         PackedB whhT = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whh, g, hOut); // W_hhᵀ (H_out, G)
         float[] gates = rec == null ? gatesWs : buf.floats(ForwardRecord.GATES, grp, rows * g);   // (L, N, G)
-        // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
-        if (layout != null && layout.perStep) {   // alive rows only
-            RNNBase.projectAlive(layout, x, in, wih, g, gates);
-        } else {
-            Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
-        }
         float[] bhh = null;
+        float[] b = null;
         if (c.bias()) {
             float[] bih = buf.copy(ForwardRecord.BIH, grp, m.biasIh[grp].data());
             bhh = buf.copy(ForwardRecord.BHH, grp, m.biasHh[grp].data());
-            float[] b = buf.floats(ForwardRecord.BIAS, grp, g);
+            b = buf.floats(ForwardRecord.BIAS, grp, g);
             for (int j = 0; j < g; j++) {
                 b[j] = lstm || j < 2 * hidden ? bih[j] + bhh[j] : bih[j];
             }
-            for (int row = 0; row < rows; row++) {
-                if (layout != null && row % batch >= layout.batchSize(row / batch)) {
-                    continue;   // past the sequence's length: never read
-                }
-                int o = row * g;
-                for (int j = 0; j < g; j++) {
-                    gates[o + j] += b[j];
-                }
-            }
         }
-        if (layout != null) {
+        // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
+        if (layout != null) {   // for every time step at once
+            if (layout.perStep) {   // alive rows only
+                RNNBase.projectAlive(layout, x, in, wih, g, gates);
+            } else {
+                Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
+            }
+            if (b != null) {
+                RNNBase.addBias(layout, b, seqLen, batch, g, gates);
+            }
             forwardPacked(m, layout, dir, grp, seqLen, batch, h0, c0, out, hN, cN, gates, bhh, rec);
             if (rec != null) {
                 rec.gates[grp] = gates;
@@ -88,6 +83,9 @@ final class GatedLayers {
             }
             return;
         }
+        // dense: one chunk of steps ahead of the recurrence (RNNBase.projectChunk)
+        PackedB wihT = buf.packedTransposed(ForwardRecord.PACKED_WIH, grp, wih, g, in);   // W_ihᵀ (in, G)
+        int chunk = Recurrence.chunkSteps(c, seqLen, batch);
         float[] hPrev = h0 != null ? h0
                 : buf.floats(ForwardRecord.ZEROS, grp, batch * hOut);
         int hOff = h0 == null ? 0 : grp * batch * hOut;
@@ -103,6 +101,9 @@ final class GatedLayers {
             int cPrevOff = grp * batch * hidden;
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
+                if (s % chunk == 0) {
+                    RNNBase.projectChunk(dir, s, chunk, seqLen, batch, x, in, wihT, b, gates, g);
+                }
                 int gOff = t * batch * g;
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whhT, 1f, gates, gOff, g);
                 int outOff = t * batch * dh + dir * hOut;
@@ -138,6 +139,9 @@ final class GatedLayers {
             boolean zeroState = h0 == null;
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
+                if (s % chunk == 0) {
+                    RNNBase.projectChunk(dir, s, chunk, seqLen, batch, x, in, wihT, b, gates, g);
+                }
                 int gOff = t * batch * g;
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whhT, 0f, gh, 0, g);
                 int outOff = t * batch * dh + dir * hOut;

@@ -662,6 +662,46 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     /**
+     * The input projection of one chunk of a dense forward, in processing order: step {@code s} (the
+     * chunk's first processed step) and up to {@code chunk} steps after it, which are
+     * {@code [s, s + steps)} forward and {@code [L − s − steps, L − s)} in reverse. Writes
+     * {@code gates[t] = x[t]·W_ihᵀ (+ bias)} for those steps; each element gets the bits of the
+     * whole-sequence product (see {@link Recurrence}). Computing the gates a chunk ahead, instead of
+     * all {@code L} at once, keeps them in cache for the recurrent GEMM that adds onto them.
+     *
+     * @param x the layer input {@code (L, N, in)}; not modified
+     * @param bias {@code (G)} or null; not modified
+     * @param gates {@code (L, N, G)}; the chunk's rows are written
+     */
+    static void projectChunk(int dir, int s, int chunk, int seqLen, int batch, float[] x, int in, PackedB wihT,
+                             float[] bias, float[] gates, int g) {
+        int steps = Math.min(chunk, seqLen - s);
+        int t0 = dir == 0 ? s : seqLen - s - steps;
+        int rows = steps * batch;
+        Kernels.sgemmPacked(rows, 1f, x, t0 * batch * in, in, wihT, 0f, gates, t0 * batch * g, g);
+        if (bias != null) {
+            for (int o = t0 * batch * g, end = o + rows * g; o < end; o += g) {
+                for (int j = 0; j < g; j++) {
+                    gates[o + j] += bias[j];
+                }
+            }
+        }
+    }
+
+    /** Adds {@code bias (G)} to the gates rows of a layout's live (row, step) pairs; rows past a length are never read. */
+    static void addBias(PackedLayout layout, float[] bias, int seqLen, int batch, int g, float[] gates) {
+        for (int row = 0; row < seqLen * batch; row++) {
+            if (row % batch >= layout.batchSize(row / batch)) {
+                continue;
+            }
+            int o = row * g;
+            for (int j = 0; j < g; j++) {
+                gates[o + j] += bias[j];
+            }
+        }
+    }
+
+    /**
      * {@return the output tensor over the engine's array, wrapped without a copy}. After a training forward
      * the record keeps the same array for backward, so it also keeps the tensor and its version: backward
      * refuses to run after an in-place write ({@link ForwardRecord#checkSavedOutput}).
@@ -743,31 +783,26 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     record.weightIh[grp] = wih;
                     record.weightHh[grp] = whhRows;
                 }
-                // A = X·W_ihᵀ (+ b_ih + b_hh) for every time step at once.
-                if (layout != null && layout.perStep) {
-                    projectAlive(layout, layerIn, inSize, wih, g, gates);
-                } else {
-                    Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
-                            0f, gates, 0, g);
-                }
+                float[] b = null;
                 if (config.bias()) {
                     float[] bih = buf.copy(ForwardRecord.BIH, grp, biasIh[grp].data());
                     float[] bhh = buf.copy(ForwardRecord.BHH, grp, biasHh[grp].data());
-                    float[] b = buf.floats(ForwardRecord.BIAS, grp, g);
+                    b = buf.floats(ForwardRecord.BIAS, grp, g);
                     for (int j = 0; j < g; j++) {
                         b[j] = bih[j] + bhh[j];
                     }
-                    for (int row = 0; row < seqLen * batch; row++) {
-                        if (layout != null && row % batch >= layout.batchSize(row / batch)) {
-                            continue;   // past the sequence's length: never read
-                        }
-                        int o = row * g;
-                        for (int j = 0; j < g; j++) {
-                            gates[o + j] += b[j];
-                        }
-                    }
                 }
                 if (layout != null) {
+                    // A = X·W_ihᵀ (+ b_ih + b_hh) for every time step at once
+                    if (layout.perStep) {
+                        projectAlive(layout, layerIn, inSize, wih, g, gates);
+                    } else {
+                        Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
+                                0f, gates, 0, g);
+                    }
+                    if (b != null) {
+                        addBias(layout, b, seqLen, batch, g, gates);
+                    }
                     // Per-sequence state rows (N, H): row n is read at each of its steps and left alone
                     // after its last one, so the array ends as h_n in both directions.
                     float[] state = new float[batch * hidden];
@@ -791,8 +826,14 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 float[] hPrev = h0 == null ? zeros : h0;
                 int hOff = h0 == null ? 0 : grp * batch * hidden;
                 int ldh = hidden;
+                // A = X·W_ihᵀ (+ b_ih + b_hh), one chunk of steps ahead of the recurrence
+                PackedB wihT = buf.packedTransposed(ForwardRecord.PACKED_WIH, grp, wih, g, inSize);  // W_ihᵀ (in, G)
+                int chunk = Recurrence.chunkSteps(config, seqLen, batch);
                 for (int s = 0; s < seqLen; s++) {
                     int t = dir == 0 ? s : seqLen - 1 - s;
+                    if (s % chunk == 0) {
+                        projectChunk(dir, s, chunk, seqLen, batch, layerIn, inSize, wihT, b, gates, g);
+                    }
                     int gOff = t * batch * g;
                     Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whh, 1f, gates, gOff, g);
                     int outOff = t * batch * dh + dir * hidden;

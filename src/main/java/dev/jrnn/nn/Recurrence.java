@@ -27,9 +27,30 @@ final class Recurrence {
     private Recurrence() {
     }
 
-    /** {@return the time steps per chunk: {@code min(L, clamp(2048 / N, 32, 128))}} */
-    static int chunkSteps(int seqLen, int batch) {
-        return Math.min(seqLen, Math.max(32, Math.min(128, 2048 / Math.max(1, batch))));
+    /** A chunk's gates up to this size stay in a core's L2 cache next to the GEMM's packed blocks. */
+    static final long CACHED_GATES_BYTES = 256L << 10;
+    /** A layer-direction's weights up to this size stay in the last-level cache from one chunk to the next. */
+    static final long CACHED_WEIGHT_BYTES = 8L << 20;
+
+    /**
+     * {@return the time steps per chunk} When every layer's weights {@code 4·G·(in_k + H_out)} bytes fit
+     * {@link #CACHED_WEIGHT_BYTES}, the chunk is as long as its {@code (chunk, N, G)} gates fit
+     * {@link #CACHED_GATES_BYTES}, at least one step: the recurrent GEMM then adds onto gates still in
+     * L2, and the projection re-reads {@code W_ihᵀ} from the last-level cache once per chunk. Larger
+     * weights would come from memory once per chunk, so the chunk is long:
+     * {@code clamp(2048 / N, 32, 128)}. Never longer than {@code L}.
+     */
+    static int chunkSteps(RNNConfig c, int seqLen, int batch) {
+        int g = c.gateSize();
+        long weights = 0;
+        for (int layer = 0; layer < c.numLayers(); layer++) {
+            weights = Math.max(weights, 4L * g * (c.layerInputSize(layer) + c.outputHiddenSize()));
+        }
+        int chunk = Math.max(32, Math.min(128, 2048 / Math.max(1, batch)));
+        if (weights <= CACHED_WEIGHT_BYTES) {
+            chunk = (int) Math.max(1, Math.min(chunk, CACHED_GATES_BYTES / (4L * Math.max(1, batch) * g)));
+        }
+        return Math.min(seqLen, chunk);
     }
 
     /** The weights of one layer-direction, copied and packed; immutable, shared while the parameters are unchanged. */
@@ -223,7 +244,7 @@ final class Recurrence {
             int dirs = c.numDirections();
             int hOut = c.outputHiddenSize();
             int dh = dirs * hOut;
-            this.chunk = chunkSteps(seqLen, batch);
+            this.chunk = chunkSteps(c, seqLen, batch);
             this.batch = batch;
             this.seqLen = dirs > 1 || batchFirstOut ? seqLen : -1;
             this.scratch = new Scratch(c, chunk, batch);
@@ -241,7 +262,7 @@ final class Recurrence {
 
         boolean fits(RNNConfig c, int seqLen, int batch, boolean batchFirstOut) {
             boolean needsLength = c.numDirections() > 1 || batchFirstOut;
-            return this.batch == batch && chunk == chunkSteps(seqLen, batch)
+            return this.batch == batch && chunk == chunkSteps(c, seqLen, batch)
                     && (needsLength ? this.seqLen == seqLen : this.seqLen == -1)
                     && (timeMajor != null) == batchFirstOut;
         }

@@ -6,18 +6,22 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API packing of {@link GemmEngine}: op(B) stored {@code (N, K)} (the torch-weight case),
- * transposed 16×16 in registers, and op(A) stored {@code (K, M)} (the weight gradients' {@code dAᵀ}),
- * copied twelve floats per k. Packing only moves values, so it never changes a result bit; partial
- * panels and the k tail use scalar code. There are no gathers (see {@link #packTail}).
+ * The Vector API packing of {@link GemmEngine}, all with 16-lane vectors:
+ * <ul>
+ *   <li>op(B) stored {@code (N, K)} (the torch-weight case): transposed 16×16 in registers;</li>
+ *   <li>op(A) stored {@code (K, M)} (the weight gradients' {@code dAᵀ}): twelve floats per k, moved as
+ *       one vector;</li>
+ *   <li>op(A) stored {@code (M, K)}: transposed 12×16 in registers.</li>
+ * </ul>
+ * Packing only moves values, so it never changes a result bit; partial panels and the k tail use scalar
+ * code. There are no gathers (see {@link #packTail}), and no other vector shape: an 8- and 4-lane copy
+ * of the twelve floats ran the allocating Java fallback on JDK 17 in {@code TrainingBuffersTest}.
  *
  * <p>Loaded only when {@link Simd#vectorEnabled()} is true.
  */
 final class VectorPacking {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
     private static final int L = 16;
 
     // Transpose stages b = 8, 4, 2, 1: lanes with bit b set, and the shuffles moving lanes by -b / +b.
@@ -81,16 +85,24 @@ final class VectorPacking {
     }
 
     /**
-     * {@link GemmEngine#packA} for {@code transA == true}: A stored {@code (K, M)}, so each k gives
-     * the twelve floats of a full panel contiguously; they move as one 8-lane and one 4-lane vector
-     * (five times faster than the scalar copy on Zen 4). A partial last panel is packed by
+     * {@link GemmEngine#packA} for {@code transA == true}: A stored {@code (K, M)}, so each k gives the
+     * twelve floats of a full panel contiguously; they move as one 16-lane vector whose last four lanes
+     * the next k's store overwrites (five times faster than the scalar copy on Zen 4). Like
+     * {@link #packARowMajor}, it writes up to {@link GemmEngine#A_SLACK} floats past the packed block. A
+     * partial last panel, and a panel whose 16-float reads would pass the end of {@code a}, are packed by
      * {@link GemmEngine#packAPanel}.
      */
     static void packATransposed(float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] dst) {
         final int mrFull = GemmEngine.MR;
         int full = mc - mc % mrFull;
         for (int ip = 0; ip < full; ip += mrFull) {
-            copyPanel12(a, aOff + pc * lda + ic + ip, lda, kc, dst, (ip / mrFull) * kc * mrFull);
+            int s = aOff + pc * lda + ic + ip;
+            int d = (ip / mrFull) * kc * mrFull;
+            if ((long) s + (long) (kc - 1) * lda + L <= a.length) {
+                copyPanel12(a, s, lda, kc, dst, d);
+            } else {
+                GemmEngine.packAPanel(true, a, aOff, lda, ic + ip, mrFull, pc, kc, dst, d);
+            }
         }
         if (full < mc) {
             GemmEngine.packAPanel(true, a, aOff, lda, ic + full, mc - full, pc, kc, dst, (full / mrFull) * kc * mrFull);
@@ -129,11 +141,10 @@ final class VectorPacking {
         }
     }
 
-    /** {@code kc} runs of twelve floats, {@code lda} apart in {@code a}, to {@code dst[d...]} back to back. */
+    /** {@code kc} runs of twelve floats, {@code lda} apart in {@code a}, to {@code dst[d...]} back to back (16-float stores). */
     private static void copyPanel12(float[] a, int s, int lda, int kc, float[] dst, int d) {
         for (int kk = 0; kk < kc; kk++, s += lda, d += 12) {
-            FloatVector.fromArray(S8, a, s).intoArray(dst, d);
-            FloatVector.fromArray(S4, a, s + 8).intoArray(dst, d + 8);
+            FloatVector.fromArray(S, a, s).intoArray(dst, d);
         }
     }
 
