@@ -270,7 +270,7 @@ final class Recurrence {
 
     /**
      * Workspaces above this many floats (64 MiB) are used once and dropped. The largest matrix row keeps
-     * about 17 MiB (lstm512: a (32, 64, 2048) chunk of gates; rnn512x2bi: one (50, 64, 1024) layer output).
+     * about 13 MiB (rnn512x2bi: one (50, 64, 1024) layer output).
      */
     static final long RETAIN_FLOATS = 1L << 24;
 
