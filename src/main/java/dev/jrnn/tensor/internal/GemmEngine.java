@@ -323,7 +323,7 @@ public final class GemmEngine {
      * the same array.
      *
      * @param vector whether to use {@link VectorPacking} (only when the Vector API kernel is enabled);
-     *               it may write up to {@code VectorPacking.A_SLACK} floats past the packed panels
+     *               it may write up to {@link #A_SLACK} floats past the packed panels
      */
     static void packA(boolean vector, boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc,
                       int kc, float[] dst) {
