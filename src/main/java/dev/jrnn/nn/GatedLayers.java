@@ -67,14 +67,7 @@ final class GatedLayers {
         }
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
         if (layout != null) {   // for every time step at once
-            if (layout.perStep) {   // alive rows only
-                RNNBase.projectAlive(layout, x, in, wih, g, gates);
-            } else {
-                Kernels.sgemm(false, true, rows, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
-            }
-            if (b != null) {
-                RNNBase.addBias(layout, b, seqLen, batch, g, gates);
-            }
+            RNNBase.projectLayout(layout, x, in, wih, b, seqLen, batch, g, gates);
             forwardPacked(m, layout, dir, grp, seqLen, batch, h0, c0, out, hN, cN, gates, bhh, rec);
             if (rec != null) {
                 rec.gates[grp] = gates;

@@ -688,8 +688,26 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         }
     }
 
-    /** Adds {@code bias (G)} to the gates rows of a layout's live (row, step) pairs; rows past a length are never read. */
-    static void addBias(PackedLayout layout, float[] bias, int seqLen, int batch, int g, float[] gates) {
+    /**
+     * The input projection of a forward over a {@link PackedLayout}, for every time step at once:
+     * {@code gates = X·W_ihᵀ (+ bias)} on the live (row, step) pairs; rows past a sequence's length are
+     * never read.
+     *
+     * @param x the layer input {@code (L, N, in)}; not modified
+     * @param wih {@code (G, in)}; not modified
+     * @param bias {@code (G)} or null; not modified
+     * @param gates {@code (L, N, G)}; modified
+     */
+    static void projectLayout(PackedLayout layout, float[] x, int in, float[] wih, float[] bias, int seqLen,
+                              int batch, int g, float[] gates) {
+        if (layout.perStep) {
+            projectAlive(layout, x, in, wih, g, gates);
+        } else {
+            Kernels.sgemm(false, true, seqLen * batch, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
+        }
+        if (bias == null) {
+            return;
+        }
         for (int row = 0; row < seqLen * batch; row++) {
             if (row % batch >= layout.batchSize(row / batch)) {
                 continue;
@@ -793,16 +811,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     }
                 }
                 if (layout != null) {
-                    // A = X·W_ihᵀ (+ b_ih + b_hh) for every time step at once
-                    if (layout.perStep) {
-                        projectAlive(layout, layerIn, inSize, wih, g, gates);
-                    } else {
-                        Kernels.sgemm(false, true, seqLen * batch, g, inSize, 1f, layerIn, 0, inSize, wih, 0, inSize,
-                                0f, gates, 0, g);
-                    }
-                    if (b != null) {
-                        addBias(layout, b, seqLen, batch, g, gates);
-                    }
+                    projectLayout(layout, layerIn, inSize, wih, b, seqLen, batch, g, gates);   // A = X·W_ihᵀ (+ b)
                     // Per-sequence state rows (N, H): row n is read at each of its steps and left alone
                     // after its last one, so the array ends as h_n in both directions.
                     float[] state = new float[batch * hidden];
