@@ -118,9 +118,7 @@ public final class Kernels {
      */
     public static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
                                     float[] dA, int dAOff, int n) {
-        for (int i = 0; i < n; i++) {
-            dA[dAOff + i] = h[hOff + i] <= 0f ? 0f : dh[dhOff + i] + dOut[dOutOff + i];
-        }
+        Activations.reluBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
     }
 
     /**

@@ -91,6 +91,29 @@ public final class Activations {
         }
     }
 
+    /**
+     * Backward of {@code h = relu(a)} with two upstream gradients of {@code h} added:
+     * {@code dA[dAOff + i] = h[hOff + i] <= 0 ? 0 : dh[dhOff + i] + dOut[dOutOff + i]} for {@code i < n}.
+     * The derivative at exactly 0 is 0, and a NaN {@code h} passes the gradient, both as torch's
+     * {@code threshold_backward}; a NaN gradient where {@code h <= 0} gives 0 (a select, not a product).
+     *
+     * @param dh the first upstream gradient, not modified
+     * @param dOut the second upstream gradient, not modified
+     * @param h the forward output, not modified
+     * @param dA the result, modified (may alias {@code dh} or {@code dOut} at the same offset)
+     * @param n number of elements, {@code >= 0}
+     */
+    public static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                                    float[] dA, int dAOff, int n) {
+        check(dh, dhOff, dA, dAOff, n);
+        check(dOut, dOutOff, h, hOff, n);
+        if (Simd.vectorEnabled()) {
+            VectorMath.reluBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
+        } else {
+            FastMath.reluBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
+        }
+    }
+
     private static void check(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         Objects.requireNonNull(src, "src");
         Objects.requireNonNull(dst, "dst");

@@ -184,4 +184,12 @@ public final class FastMath {
             dst[dstOff + i] = relu(src[srcOff + i]);
         }
     }
+
+    /** {@link Activations#reluBackward}, one element at a time. */
+    public static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                                    float[] dA, int dAOff, int n) {
+        for (int i = 0; i < n; i++) {
+            dA[dAOff + i] = h[hOff + i] <= 0f ? 0f : dh[dhOff + i] + dOut[dOutOff + i];
+        }
+    }
 }

@@ -168,4 +168,29 @@ final class VectorMath {
             relu(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
         }
     }
+
+    /**
+     * {@link Activations#reluBackward}: a select on {@code h <= 0} (false for NaN), branch-free; the
+     * scalar loop it replaces ran at about 7 ns per element on Zen 4 (a relu's signs are a coin toss
+     * for the branch predictor).
+     */
+    static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                             float[] dA, int dAOff, int n) {
+        int bound = F.loopBound(n);
+        if (bound > 0) {
+            reluBackwardVectors(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, bound);
+        }
+        FastMath.reluBackward(dh, dhOff + bound, dOut, dOutOff + bound, h, hOff + bound, dA, dAOff + bound,
+                n - bound);
+    }
+
+    /** The whole vectors of {@link #reluBackward}: {@code bound} a positive multiple of 16. */
+    private static void reluBackwardVectors(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                                            float[] dA, int dAOff, int bound) {
+        for (int i = 0; i < bound; i += F.length()) {
+            FloatVector y = FloatVector.fromArray(F, h, hOff + i);
+            FloatVector g = FloatVector.fromArray(F, dh, dhOff + i).add(FloatVector.fromArray(F, dOut, dOutOff + i));
+            g.blend(0f, y.compare(VectorOperators.LE, 0f)).intoArray(dA, dAOff + i);
+        }
+    }
 }

@@ -241,6 +241,46 @@ class FastMathTest {
     }
 
     @Test
+    void reluBackwardSelectsTheSumWhereTheOutputIsPositiveOrNaN() {
+        SplittableRandom rng = TestSupport.rng(13);
+        float[] specialH = {0f, -0f, Float.NaN, 1e-45f, -1f, Float.POSITIVE_INFINITY, 3f};
+        float[] specialG = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 1f};
+        for (int n : new int[] {0, 1, 15, 16, 17, 48, 100, 1003}) {
+            float[] h = new float[n + 9];
+            float[] dh = new float[n + 9];
+            float[] dOut = new float[n + 9];
+            for (int i = 0; i < h.length; i++) {
+                boolean special = rng.nextInt(5) == 0;
+                h[i] = special ? specialH[rng.nextInt(specialH.length)] : (float) (rng.nextDouble() * 4 - 2);
+                dh[i] = special && rng.nextBoolean() ? specialG[rng.nextInt(specialG.length)] : (float) rng.nextGaussian();
+                dOut[i] = (float) rng.nextGaussian();
+            }
+            float[] paths = Simd.vectorEnabled() ? new float[2 * (n + 20)] : new float[n + 20];
+            java.util.Arrays.fill(paths, -7f);
+            Activations.reluBackward(dh, 2, dOut, 5, h, 4, paths, 3, n);
+            if (Simd.vectorEnabled()) {   // the vector loop itself, not only the dispatcher
+                VectorMathCalls.reluBackward(dh, 2, dOut, 5, h, 4, paths, n + 20 + 3, n);
+            }
+            for (int copy = 0; copy < paths.length / (n + 20); copy++) {
+                int base = copy * (n + 20);
+                for (int i = 0; i < n + 20; i++) {
+                    float got = paths[base + i];
+                    if (i < 3 || i >= 3 + n) {
+                        assertThat(got).as("untouched %d", i).isEqualTo(-7f);
+                        continue;
+                    }
+                    int k = i - 3;
+                    float y = h[4 + k];
+                    double sum = (double) dh[2 + k] + (double) dOut[5 + k];   // exact in double
+                    float expected = !(y > 0) && !Float.isNaN(y) ? 0f : (float) sum;
+                    assertThat(Float.floatToIntBits(got)).as("n=%d i=%d h=%s dh=%s", n, k, y, dh[2 + k])
+                            .isEqualTo(Float.floatToIntBits(expected));
+                }
+            }
+        }
+    }
+
+    @Test
     void pathMatchesTheSurefireExecution() {
         // pass 1 runs with -Djrnn.simd=vector and the module, pass 2 without the module
         String requested = System.getProperty(Simd.PROPERTY, "auto");

@@ -24,4 +24,9 @@ final class VectorMathCalls {
     static void relu(float[] s, int so, float[] d, int dO, int n) {
         VectorMath.relu(s, so, d, dO, n);
     }
+
+    static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                             float[] dA, int dAOff, int n) {
+        VectorMath.reluBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
+    }
 }
