@@ -44,7 +44,8 @@ import java.util.Arrays;
  * }</pre>
  *
  * <p>Memory: each thread that calls (or works for) the engine keeps a workspace of
- * {@code (MC·KC + KC·NC + MR·NR)} floats ≈ 1.2 MiB, allocated on its first call.
+ * {@code (MC·KC + KC·NC + MR·NR)} floats ≈ 2.4 MiB, allocated on its first call, plus 1 MiB of
+ * scratch rows the first time it runs the scalar kernel.
  *
  * <p>Thread-safe: concurrent calls are fine (they must not write overlapping C).
  */
@@ -57,7 +58,7 @@ public final class GemmEngine {
     /** Micro-tile columns: two 16-float AVX-512 vectors. The packed-B panel width. */
     public static final int NR = 32;
     /** K block depth; fixed for all paths because it defines the reduction order. */
-    public static final int KC = 256;
+    public static final int KC = 512;
     /** Rows of A packed per block (a multiple of MR): {@code (MC, KC)} floats stay in L2. */
     public static final int MC = 144;
     /** Columns of B packed per block (a multiple of NR): {@code (KC, NC)} floats. */
@@ -257,7 +258,7 @@ public final class GemmEngine {
                     packA(j.vector, j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
                     if (!j.vector) {
                         ScalarGemmKernel.block(mc, nc, kc, apack, bp, bBase, j.c, j.cOff + ic * j.ldc + jc, j.ldc,
-                                j.alpha, j.beta, first, ws.accRows, ws.brows);
+                                j.alpha, j.beta, first, ws.accRows(), ws.brows());
                         continue;
                     }
                     for (int jr = 0; jr < nc; jr += NR) {
@@ -395,8 +396,22 @@ public final class GemmEngine {
         final float[] a = new float[MC * KC + A_SLACK];   // (MC / MR, KC, MR) and VectorPacking's slack
         final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
         final float[] tmp = new float[MR * NR]; // (MR, NR)
-        final float[][] accRows = new float[MR][ScalarGemmKernel.CHUNK]; // (MR, CHUNK) scalar accumulators
-        final float[][] brows = new float[KC][ScalarGemmKernel.CHUNK];   // (KC, CHUNK) rows of packed B
+        private float[][] accRows;   // (MR, CHUNK) scalar accumulators, on the scalar kernel's first call
+        private float[][] brows;     // (KC, CHUNK) rows of packed B (1 MiB), likewise
+
+        float[][] accRows() {
+            if (accRows == null) {
+                accRows = new float[MR][ScalarGemmKernel.CHUNK];
+            }
+            return accRows;
+        }
+
+        float[][] brows() {
+            if (brows == null) {
+                brows = new float[KC][ScalarGemmKernel.CHUNK];
+            }
+            return brows;
+        }
     }
 
     /** The arguments of one call, reused per calling thread; parts split the output tiles. */
