@@ -151,6 +151,11 @@ final class ForwardRecord {
 
         /** {@return a zero-filled array of {@code n} floats for {@code (kind, index)}} */
         float[] floats(int kind, int index, int n) {
+            return floats(kind, index, n, true);
+        }
+
+        /** {@return the array of {@code n} floats for {@code (kind, index)}, zero-filled only if {@code zero}} */
+        private float[] floats(int kind, int index, int n, boolean zero) {
             float[][] byIndex = floats[kind];
             if (byIndex == null || byIndex.length <= index) {
                 byIndex = java.util.Arrays.copyOf(byIndex == null ? new float[0][] : byIndex, index + 1);
@@ -160,7 +165,7 @@ final class ForwardRecord {
             if (a == null || a.length != n) {
                 a = new float[n];
                 byIndex[index] = a;
-            } else {
+            } else if (zero) {
                 java.util.Arrays.fill(a, 0f);
             }
             return a;
@@ -168,7 +173,7 @@ final class ForwardRecord {
 
         /** {@return a copy of {@code t}'s elements, row-major, in the array for {@code (kind, index)}} */
         float[] copy(int kind, int index, dev.jrnn.tensor.Tensor t) {
-            float[] a = floats(kind, index, t.numel());
+            float[] a = floats(kind, index, t.numel(), false);   // every element is overwritten
             dev.jrnn.tensor.internal.TensorAccess.copyInto(t, a, 0);
             return a;
         }
