@@ -72,12 +72,13 @@ final class VectorPacking {
                 continue;
             }
             int s = bOff + (jc + jp) * ldb + pc;
-            int kk = 0;
-            for (; kk + L <= kc; kk += L) {
-                for (int v = 0; v < nrFull; v += L) {
+            int kFull = kc - kc % L;
+            for (int v = 0; v < nrFull; v += L) {
+                for (int kk = 0; kk < kFull; kk += L) {
                     transpose16(b, s + v * ldb + kk, ldb, dst, d + kk * nrFull + v, nrFull);
                 }
             }
+            int kk = kFull;
             if (kk < kc) {
                 packTail(b, s, ldb, kk, kc, dst, d);
             }
