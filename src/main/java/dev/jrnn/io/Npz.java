@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,7 +83,7 @@ public final class Npz {
             Map<String, ZipEntry> members = new LinkedHashMap<>();
             long total = 0;
             for (Enumeration<? extends ZipEntry> en = z.entries(); en.hasMoreElements();) {
-                ZipEntry e = en.nextElement();
+                ZipEntry e = nextEntry(en, path);
                 String name = e.getName();
                 if (e.isDirectory() || !name.endsWith(".npy")) {
                     throw new IOException(path + ": member '" + name + "' is not a .npy array");
@@ -125,13 +124,27 @@ public final class Npz {
         }
     }
 
+    /**
+     * {@return the next entry of a ZIP directory} {@code java.util.zip} decodes a member's comment only
+     * here, and reports one that is not valid UTF-8 with an {@link IllegalArgumentException} ("malformed
+     * input"); for a reader of untrusted files that is a malformed archive like any other.
+     */
+    private static ZipEntry nextEntry(Enumeration<? extends ZipEntry> en, Path path) throws IOException {
+        try {
+            return en.nextElement();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(path + ": not a valid .npz (ZIP) archive: a member's name or comment is not"
+                    + " valid UTF-8 (" + e.getMessage() + ")", e);
+        }
+    }
+
     /** {@return the member names of an archive without {@code .npy}, in archive order, without reading the data} */
     public static List<String> names(Path path) throws IOException {
         Objects.requireNonNull(path, "path");
         try (ZipFile z = new ZipFile(path.toFile())) {
             List<String> names = new ArrayList<>();
-            for (ZipEntry e : Collections.list(z.entries())) {
-                String n = e.getName();
+            for (Enumeration<? extends ZipEntry> en = z.entries(); en.hasMoreElements();) {
+                String n = nextEntry(en, path).getName();
                 names.add(n.endsWith(".npy") ? n.substring(0, n.length() - 4) : n);
             }
             return names;

@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -139,6 +141,24 @@ class NpzTest {
         assertThatThrownBy(() -> Npz.read(p)).isInstanceOf(IOException.class).hasMessageContaining("not a valid .npz");
         Path npy = write("y.npz", kernelNpy());
         assertThatThrownBy(() -> Npz.read(npy)).isInstanceOf(IOException.class).hasMessageContaining("not a valid .npz");
+    }
+
+    @Test
+    void memberCommentThatIsNotUtf8IsAMalformedArchive() throws IOException {
+        // found by NpzJazzerTest (the committed crash-f8a78... input): java.util.zip checks member names
+        // when it opens the archive, but decodes a member's comment only while listing the entries, and
+        // reports a malformed one with an IllegalArgumentException
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream z = new ZipOutputStream(bytes, StandardCharsets.ISO_8859_1)) {
+            ZipEntry e = new ZipEntry("kernel.npy");
+            e.setComment("caf\u00e9");   // the byte 0xE9, and no UTF-8 flag
+            z.putNextEntry(e);
+            z.write(kernelNpy());
+            z.closeEntry();
+        }
+        Path p = write("latin1.npz", bytes.toByteArray());
+        assertThatThrownBy(() -> Npz.read(p)).isInstanceOf(IOException.class).hasMessageContaining("not a valid .npz");
+        assertThatThrownBy(() -> Npz.names(p)).isInstanceOf(IOException.class).hasMessageContaining("not a valid .npz");
     }
 
     @Test
