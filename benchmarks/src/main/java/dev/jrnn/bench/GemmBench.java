@@ -62,7 +62,8 @@ public class GemmBench {
         pw = PackedMatrix.ofTransposed(w);
     }
 
-    private static Tensor random(SplittableRandom rng, int rows, int cols) {
+    /** {@return a {@code (rows, cols)} tensor of uniform values in [-0.5, 0.5)} */
+    static Tensor random(SplittableRandom rng, int rows, int cols) {
         float[] v = new float[rows * cols];
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (rng.nextDouble() - 0.5);

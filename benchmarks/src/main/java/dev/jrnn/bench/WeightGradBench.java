@@ -51,17 +51,9 @@ public class WeightGradBench {
         int[] s = Flops.parse(shape);
         Threads.setCount(threads);
         SplittableRandom rng = new SplittableRandom(42);
-        dA = random(rng, s[2], s[0]);
-        x = random(rng, s[2], s[1]);
+        dA = GemmBench.random(rng, s[2], s[0]);
+        x = GemmBench.random(rng, s[2], s[1]);
         dW = Tensor.zeros(s[0], s[1]);
-    }
-
-    private static Tensor random(SplittableRandom rng, int rows, int cols) {
-        float[] v = new float[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (rng.nextDouble() - 0.5);
-        }
-        return Tensor.of(v, rows, cols);
     }
 
     /** {@code dW = dAᵀ·X}. */
