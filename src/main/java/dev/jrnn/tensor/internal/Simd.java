@@ -36,6 +36,13 @@ public final class Simd {
 
     private static final boolean VECTOR = choose();
 
+    static {
+        if (VECTOR) {
+            // before any Vector API code can be compiled; see VectorWarmup for the JIT state this avoids
+            VectorWarmup.run();
+        }
+    }
+
     private Simd() {
     }
 
