@@ -31,6 +31,13 @@ import static dev.jrnn.tensor.internal.FastMath.TANH_POLY_LIMIT;
  * same sequence of roundings, so results are bitwise identical to the scalar ones. The loop tails
  * call {@link FastMath} directly.
  *
+ * <p>No {@code FloatVector} crosses a method boundary: each {@code *Vectors} loop holds its whole
+ * computation, and {@code exp}'s steps are written out in the three loops that need them instead of a
+ * {@code exp(FloatVector)} helper. A helper taking or returning a vector is compiled on its own once
+ * C1 code has called it often enough; C2 then refuses to inline that compiled code into the loops
+ * ({@code InlineSmallCode}: "already compiled into a big method"), and every call boxes its vectors and
+ * runs the Vector API's Java fallbacks, for the life of the JVM (design notes, "Gathers and the JIT").
+ *
  * <p>References {@code jdk.incubator.vector}: load only after {@link Simd#vectorEnabled()} returned
  * true (callers go through {@link Activations}). Thread-safe: stateless.
  */
@@ -60,55 +67,6 @@ final class VectorMath {
     private VectorMath() {
     }
 
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_MIN_ARG).min(EXP_MAX_ARG);
-        FloatVector t = xc.fma(V_LOG2E, V_MAGIC);   // k sits in the low mantissa bits of t
-        FloatVector kf = t.sub(ROUND_MAGIC);
-        FloatVector r = kf.fma(V_NEG_LN2_HI, xc);
-        r = kf.fma(V_NEG_LN2_LO, r);
-        FloatVector p = r.fma(V_E5, V_E4); // r * E5 + E4: same single rounding as Math.fma(E5, r, E4)
-        p = p.fma(r, V_E3);
-        p = p.fma(r, V_E2);
-        p = p.fma(r, V_E1);
-        p = p.fma(r, V_E0);
-        FloatVector y = p.fma(r.mul(r), r).add(1f);
-        IntVector k = t.reinterpretAsInts().sub(MAGIC_BITS);
-        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-        IntVector k2 = k.sub(k1);
-        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return y.mul(s1).mul(s2);
-    }
-
-    static FloatVector tanh(FloatVector x) {
-        FloatVector ax = x.abs();
-        FloatVector z = x.mul(x);
-        FloatVector q = z.fma(V_T5, V_T4);
-        q = q.fma(z, V_T3);
-        q = q.fma(z, V_T2);
-        q = q.fma(z, V_T1);
-        q = q.fma(z, V_T0);
-        FloatVector small = x.mul(z).fma(q, x);
-        FloatVector e = exp(ax.add(ax));
-        FloatVector big = FloatVector.broadcast(F, 2f).div(e.add(1f)).neg().add(1f); // 1 - 2 / (e + 1)
-        VectorMask<Float> usePoly = ax.lt(TANH_POLY_LIMIT);
-        // copySign(result, x) on both branches, as the scalar code does
-        IntVector sign = x.reinterpretAsInts().and(SIGN);
-        return big.blend(small, usePoly).reinterpretAsInts().and(~SIGN).or(sign).reinterpretAsFloats();
-    }
-
-    static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = exp(x.abs().neg());
-        FloatVector d = e.add(1f);
-        FloatVector dl = V_ONE.sub(d).add(e);
-        FloatVector q = V_ONE.blend(e, x.lt(0f)).div(d);
-        return q.neg().fma(dl.div(d), q);
-    }
-
-    static FloatVector relu(FloatVector x) {
-        return x.blend(0f, x.compare(VectorOperators.LE, 0f));
-    }
-
     static void exp(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         int bound = F.loopBound(n);
         if (bound > 0) {
@@ -120,7 +78,26 @@ final class VectorMath {
     /** The whole vectors of {@link #exp(float[], int, float[], int, int)}: {@code bound} a positive multiple of 16. */
     private static void expVectors(float[] src, int srcOff, float[] dst, int dstOff, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
-            exp(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
+            FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
+            // exp(x); the same steps are written out in tanhVectors and sigmoidVectors (see the class comment)
+            FloatVector xc = x.max(EXP_MIN_ARG).min(EXP_MAX_ARG);
+            FloatVector t = xc.fma(V_LOG2E, V_MAGIC);   // k sits in the low mantissa bits of t
+            FloatVector kf = t.sub(ROUND_MAGIC);
+            FloatVector r = kf.fma(V_NEG_LN2_HI, xc);
+            r = kf.fma(V_NEG_LN2_LO, r);
+            FloatVector p = r.fma(V_E5, V_E4); // r * E5 + E4: same single rounding as Math.fma(E5, r, E4)
+            p = p.fma(r, V_E3);
+            p = p.fma(r, V_E2);
+            p = p.fma(r, V_E1);
+            p = p.fma(r, V_E0);
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            IntVector k = t.reinterpretAsInts().sub(MAGIC_BITS);
+            IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+            IntVector k2 = k.sub(k1);
+            FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = y.mul(s1).mul(s2);
+            e.intoArray(dst, dstOff + i);
         }
     }
 
@@ -135,7 +112,40 @@ final class VectorMath {
     /** The whole vectors of {@link #tanh(float[], int, float[], int, int)}: {@code bound} a positive multiple of 16. */
     private static void tanhVectors(float[] src, int srcOff, float[] dst, int dstOff, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
-            tanh(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
+            FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
+            FloatVector ax = x.abs();
+            FloatVector z = x.mul(x);
+            FloatVector q = z.fma(V_T5, V_T4);
+            q = q.fma(z, V_T3);
+            q = q.fma(z, V_T2);
+            q = q.fma(z, V_T1);
+            q = q.fma(z, V_T0);
+            FloatVector small = x.mul(z).fma(q, x);
+            FloatVector u = ax.add(ax);
+            // e = exp(u), as in expVectors
+            FloatVector xc = u.max(EXP_MIN_ARG).min(EXP_MAX_ARG);
+            FloatVector t = xc.fma(V_LOG2E, V_MAGIC);   // k sits in the low mantissa bits of t
+            FloatVector kf = t.sub(ROUND_MAGIC);
+            FloatVector r = kf.fma(V_NEG_LN2_HI, xc);
+            r = kf.fma(V_NEG_LN2_LO, r);
+            FloatVector p = r.fma(V_E5, V_E4); // r * E5 + E4: same single rounding as Math.fma(E5, r, E4)
+            p = p.fma(r, V_E3);
+            p = p.fma(r, V_E2);
+            p = p.fma(r, V_E1);
+            p = p.fma(r, V_E0);
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            IntVector k = t.reinterpretAsInts().sub(MAGIC_BITS);
+            IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+            IntVector k2 = k.sub(k1);
+            FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = y.mul(s1).mul(s2);
+            FloatVector big = FloatVector.broadcast(F, 2f).div(e.add(1f)).neg().add(1f); // 1 - 2 / (e + 1)
+            VectorMask<Float> usePoly = ax.lt(TANH_POLY_LIMIT);
+            // copySign(result, x) on both branches, as the scalar code does
+            IntVector sign = x.reinterpretAsInts().and(SIGN);
+            big.blend(small, usePoly).reinterpretAsInts().and(~SIGN).or(sign).reinterpretAsFloats()
+                    .intoArray(dst, dstOff + i);
         }
     }
 
@@ -150,7 +160,30 @@ final class VectorMath {
     /** The whole vectors of {@link #sigmoid(float[], int, float[], int, int)}: {@code bound} a positive multiple of 16. */
     private static void sigmoidVectors(float[] src, int srcOff, float[] dst, int dstOff, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
-            sigmoid(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
+            FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
+            FloatVector u = x.abs().neg();
+            // e = exp(u), as in expVectors
+            FloatVector xc = u.max(EXP_MIN_ARG).min(EXP_MAX_ARG);
+            FloatVector t = xc.fma(V_LOG2E, V_MAGIC);   // k sits in the low mantissa bits of t
+            FloatVector kf = t.sub(ROUND_MAGIC);
+            FloatVector r = kf.fma(V_NEG_LN2_HI, xc);
+            r = kf.fma(V_NEG_LN2_LO, r);
+            FloatVector p = r.fma(V_E5, V_E4); // r * E5 + E4: same single rounding as Math.fma(E5, r, E4)
+            p = p.fma(r, V_E3);
+            p = p.fma(r, V_E2);
+            p = p.fma(r, V_E1);
+            p = p.fma(r, V_E0);
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            IntVector k = t.reinterpretAsInts().sub(MAGIC_BITS);
+            IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
+            IntVector k2 = k.sub(k1);
+            FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector e = y.mul(s1).mul(s2);
+            FloatVector d = e.add(1f);
+            FloatVector dl = V_ONE.sub(d).add(e);
+            FloatVector q = V_ONE.blend(e, x.lt(0f)).div(d);
+            q.neg().fma(dl.div(d), q).intoArray(dst, dstOff + i);
         }
     }
 
@@ -165,7 +198,8 @@ final class VectorMath {
     /** The whole vectors of {@link #relu(float[], int, float[], int, int)}: {@code bound} a positive multiple of 16. */
     private static void reluVectors(float[] src, int srcOff, float[] dst, int dstOff, int bound) {
         for (int i = 0; i < bound; i += F.length()) {
-            relu(FloatVector.fromArray(F, src, srcOff + i)).intoArray(dst, dstOff + i);
+            FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
+            x.blend(0f, x.compare(VectorOperators.LE, 0f)).intoArray(dst, dstOff + i);
         }
     }
 
