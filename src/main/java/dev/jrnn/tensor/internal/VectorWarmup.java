@@ -17,10 +17,14 @@ package dev.jrnn.tensor.internal;
  * JIT"). Filling the caches here, in the interpreter and while {@code find} is still cold, leaves no
  * first use for compiled code.
  *
- * <p>Only methods of the {@code Vector*} classes are called (none of them reads {@link Simd}, which is
- * still being initialised), on inputs that take every vector branch: each activation on 16 floats, the
- * GEMM micro-kernel and the narrow and single-row kernels with the ways of combining into C, and the
- * three packings on full panels. Takes a few milliseconds, once per JVM. Results are discarded.
+ * <p>Only methods of the {@code Vector*} classes (and {@link FastMath}'s empty loop tails) are called,
+ * on inputs that take every vector branch: each activation on 16 floats, the GEMM micro-kernel and the
+ * narrow kernel with the ways of combining into C, and the three packings on full panels. None of them
+ * initialises a class that reads {@link Simd}, which is still being initialised: {@link GemmEngine}
+ * does, and initialising it from here would let two threads that start on different classes deadlock
+ * on each other's class initialisation. That is why {@code VectorSkinnyGemm.singleRow} is left out: it
+ * needs a {@link PackedB}, whose packing runs in {@link GemmEngine}, and its vector operations are
+ * those of {@code narrow}. Takes a few milliseconds, once per JVM. Results are discarded.
  *
  * <p>References {@code jdk.incubator.vector}: loaded only when {@link Simd#vectorEnabled()} is true.
  */
@@ -54,9 +58,6 @@ final class VectorWarmup {
         // narrow GEMM, 16 columns: four-row and one-row paths, each with beta 0 and beta != 0
         VectorSkinnyGemm.narrow(5, 16, 2, 1f, a, 0, 16, b, 0f, c, 0, 16, tmp);
         VectorSkinnyGemm.narrow(5, 16, 2, 1f, a, 0, 16, b, 0.5f, c, 0, 16, tmp);
-        // one row against a packed B of five panels (four-panel and one-panel paths)
-        PackedB packedB = PackedB.pack(false, 2, 5 * nr, ramp(2 * 5 * nr, 0.5f, 0.01f), 0, 5 * nr);
-        VectorSkinnyGemm.singleRow(1f, a, 0, packedB, 0f, new float[5 * nr], 0, tmp);
         // packings of full panels: B transposed (16 x 16 transposes), A transposed, A row-major
         float[] packed = new float[16 * nr + GemmEngine.A_SLACK];
         VectorPacking.packBTransposed(b, 0, 16, 0, 16, 0, nr, packed, 0);

@@ -22,6 +22,12 @@ class VectorWarmupTest {
     private static final String[] VECTOR_CLASSES = {"VectorMath", "VectorGemmKernel", "VectorSkinnyGemm",
         "VectorPacking"};
 
+    /**
+     * Left out on purpose (see {@link VectorWarmup}): it needs a {@link PackedB}, whose packing initialises
+     * {@link GemmEngine}, which reads {@link Simd} while the warm-up runs inside Simd's initialiser.
+     */
+    private static final List<String> LEFT_OUT = List.of("VectorSkinnyGemm.singleRow(");
+
     @Test
     void warmupCallsEveryArrayLevelVectorRoutine() throws IOException, ClassNotFoundException {
         if (!Simd.vectorEnabled()) {
@@ -33,12 +39,13 @@ class VectorWarmupTest {
             for (Method m : Class.forName("dev.jrnn.tensor.internal." + name).getDeclaredMethods()) {
                 boolean arrays = Arrays.stream(m.getParameterTypes()).anyMatch(float[].class::equals);
                 if (Modifier.isStatic(m.getModifiers()) && !Modifier.isPrivate(m.getModifiers()) && arrays
-                        && !m.isSynthetic()) {
+                        && !m.isSynthetic() && !LEFT_OUT.contains(name + "." + m.getName() + "(")) {
                     routines.add(name + "." + m.getName() + "(");
                 }
             }
         }
         assertThat(routines).hasSizeGreaterThanOrEqualTo(10);
+        assertThat(source).doesNotContain("PackedB.pack(").doesNotContain("GemmEngine.sgemm(");
         assertThat(routines).allSatisfy(call -> assertThat(source).as("VectorWarmup calls " + call).contains(call));
     }
 }
