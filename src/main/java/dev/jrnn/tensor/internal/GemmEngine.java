@@ -67,6 +67,12 @@ public final class GemmEngine {
     static final int SMALL_N = 16;
     /** Below this many flops ({@code 2*M*N*K}) a product runs in the calling thread only. */
     public static final long PARALLEL_MIN_FLOPS = 1L << 21;
+    /**
+     * A pre-packed one-row product (a batch-1 step's GEMV) of at least this many flops, a B of at least
+     * 1 MiB, is split over column panels: each core then keeps its half of B in its own L2 from one time
+     * step to the next, where one core would stream all of it from the shared cache at every step.
+     */
+    public static final long GEMV_PARALLEL_MIN_FLOPS = 1L << 19;
 
     /** Which micro-kernel to run; {@link #DEFAULT} follows {@link Simd#vectorEnabled()}. */
     public enum Kernel {
@@ -173,14 +179,15 @@ public final class GemmEngine {
             VectorSkinnyGemm.narrow(m, n, k, alpha, a, aOff, lda, packed.data(), beta, c, cOff, ldc, WORKSPACE.get().tmp);
             return;
         }
-        if (vector && packed != null && !transA && m == 1 && (threads <= 1 || 2.0 * n * k < PARALLEL_MIN_FLOPS)) {
-            // a batch-1 step's GEMV in the calling thread (the blocked driver would not split it either)
-            VectorSkinnyGemm.singleRow(alpha, a, aOff, packed, beta, c, cOff, WORKSPACE.get().tmp);
+        boolean gemv = vector && packed != null && !transA && m == 1;
+        if (gemv && (threads <= 1 || 2.0 * n * k < GEMV_PARALLEL_MIN_FLOPS)) {
+            // a batch-1 step's GEMV in the calling thread
+            VectorSkinnyGemm.singleRow(alpha, a, aOff, packed, beta, c, cOff, WORKSPACE.get().tmp, 0, (n + NR - 1) / NR);
             return;
         }
         Job job = JOB.get();
         job.set(vector, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
-        int parts = job.partition(threads);
+        int parts = gemv ? job.partitionPanels(threads) : job.partition(threads);
         try {
             WorkerPool.invoke(job, parts);
         } finally {
@@ -435,6 +442,7 @@ public final class GemmEngine {
         int cOff;
         int ldc;
         boolean splitN;
+        boolean gemv;
         int parts;
 
         void set(boolean vector, boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -467,8 +475,20 @@ public final class GemmEngine {
             packed = null;
         }
 
+        /**
+         * Splits a one-row product over groups of four column panels (the GEMV kernel's unit); returns the
+         * part count.
+         */
+        int partitionPanels(int threads) {
+            int groups = (n + 4 * NR - 1) / (4 * NR);
+            gemv = true;
+            parts = Math.max(1, Math.min(threads, groups));
+            return parts;
+        }
+
         /** Chooses the number of parts and the split direction; returns the part count. */
         int partition(int threads) {
+            gemv = false;
             int nTiles = (n + NR - 1) / NR;
             int mTiles = (m + MR - 1) / MR;
             double flops = 2.0 * m * n * k;
@@ -490,7 +510,13 @@ public final class GemmEngine {
 
         @Override
         public void run(int part) {
-            if (splitN) {
+            if (gemv) {
+                int groups = (n + 4 * NR - 1) / (4 * NR);
+                int g0 = (int) ((long) groups * part / parts);
+                int g1 = (int) ((long) groups * (part + 1) / parts);
+                VectorSkinnyGemm.singleRow(alpha, a, aOff, packed, beta, c, cOff, WORKSPACE.get().tmp,
+                        4 * g0, Math.min(4 * g1, (n + NR - 1) / NR));
+            } else if (splitN) {
                 int tiles = (n + NR - 1) / NR;
                 int t0 = (int) ((long) tiles * part / parts);
                 int t1 = (int) ((long) tiles * (part + 1) / parts);

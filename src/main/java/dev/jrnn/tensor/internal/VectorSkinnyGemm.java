@@ -94,21 +94,24 @@ final class VectorSkinnyGemm {
      * @param a not modified: {@code a[aOff + kk]}
      * @param b the packed B, not modified
      * @param c modified: {@code c[cOff + j]} for {@code j < N}
-     * @param tmp scratch of at least 16 floats, modified
+     * @param tmp scratch of at least 128 floats, modified
+     * @param panelFrom the first {@link GemmEngine#NR}-column panel of B (and C) to compute
+     * @param panelTo the end of the panel range, exclusive; the last panel may be partial. Each column's
+     *     bits do not depend on the range, so threads may split the panels.
      */
     static void singleRow(float alpha, float[] a, int aOff, PackedB b, float beta, float[] c, int cOff,
-                          float[] tmp) {
+                          float[] tmp, int panelFrom, int panelTo) {
         final int nr = GemmEngine.NR;
         int n = b.cols();
         int k = b.rows();
         float[] bp = b.data();
-        int panels = (n + nr - 1) / nr;
+        int panels = panelTo;
         for (int pc = 0; pc < k; pc += GemmEngine.KC) {
             int kc = Math.min(GemmEngine.KC, k - pc);
             boolean first = pc == 0;
             int block = b.blockOffset(pc);
-            int p = 0;
-            for (; (p + 4) * nr <= n; p += 4) {
+            int p = panelFrom;
+            for (; p + 4 <= panelTo && (p + 4) * nr <= n; p += 4) {
                 panels4(kc, alpha, a, aOff + pc, bp, block + p * kc * nr, beta, c, cOff + p * nr, first, tmp);
             }
             for (; p < panels; p++) {

@@ -244,15 +244,21 @@ class GemmEngineTest {
     /**
      * The skinny pre-packed products (N <= 16 with K <= KC, and M = 1) take their own vector path; every
      * alpha/beta form, including beta = 0 over NaN garbage, must give the blocked tiles' bits (the
-     * unpacked call) and the scalar kernel's.
+     * unpacked call) and the scalar kernel's, whether an M = 1 product runs in one thread or is split
+     * over column panels ({@code GEMV_PARALLEL_MIN_FLOPS}).
      */
     @Test
     void skinnyPackedProductsGiveTheTilesBits() {
         SplittableRandom rng = TestSupport.rng(11);
         float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {0.75f, 0f}};
+        int split = 0;
         int[][] shapes = {{16, 7, 7}, {2048, 7, 14}, {6, 16, 256}, {3, 9, 200}, {7, 1, 1}, {5, 12, 33},
-            {1, 128, 128}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5}, {1, 1024, 256}, {1, 33, 600}};
+            {1, 128, 128}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5}, {1, 1024, 256}, {1, 33, 600},
+            {1, 1100, 300}, {1, 600, 1000}};
         for (int[] s : shapes) {
+            if (s[0] == 1 && 2.0 * s[1] * s[2] >= GemmEngine.GEMV_PARALLEL_MIN_FLOPS) {
+                split++;
+            }
             for (float[] ab : alphaBeta) {
                 for (boolean nanC : new boolean[] {false, true}) {
                     if (nanC && ab[1] != 0f) {
@@ -265,10 +271,12 @@ class GemmEngineTest {
                     p.check(what, ab[0], ab[1], tiles);
                     assertThat(p.run(GemmEngine.Kernel.DEFAULT, 1, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
                     assertThat(p.run(GemmEngine.Kernel.DEFAULT, 2, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
+                    assertThat(p.run(GemmEngine.Kernel.DEFAULT, 3, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
                     assertThat(p.run(GemmEngine.Kernel.SCALAR, 1, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
                 }
             }
         }
+        assertThat(split).as("M = 1 shapes split over threads").isGreaterThanOrEqualTo(4);
     }
 
     @Test
