@@ -3,6 +3,7 @@ package dev.jrnn.nn;
 import dev.jrnn.nn.internal.GruStep;
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.nn.internal.LstmStep;
+import dev.jrnn.nn.internal.RowParallel;
 import dev.jrnn.tensor.internal.PackedB;
 import java.util.Arrays;
 
@@ -112,6 +113,8 @@ final class Recurrence {
         final float[] gh;      // GRU (N, G); else null
         final float[] cNext;   // LSTM (N, H); else null
         final float[] hTilde;  // projected LSTM (N, H); else null
+        final StepMath math;
+        final BiasAdd biasAdd;
 
         Scratch(RNNConfig c, int chunk, int batch) {
             int g = c.gateSize();
@@ -119,6 +122,171 @@ final class Recurrence {
             gh = c.mode() == Mode.GRU ? new float[batch * g] : null;
             cNext = c.mode() == Mode.LSTM ? new float[batch * c.hiddenSize()] : null;
             hTilde = c.projSize() > 0 ? new float[batch * c.hiddenSize()] : null;
+            math = new StepMath(c, this);
+            biasAdd = new BiasAdd();
+        }
+    }
+
+
+    /**
+     * The gate math of one time step after its recurrent GEMM, over the batch rows: the activations and,
+     * for LSTM and GRU, the state update. Rows are independent, so {@link RowParallel} may split them
+     * across threads without changing a bit. A split step's arrays are held in fields only while it runs.
+     */
+    static final class StepMath extends RowParallel {
+        private final Mode mode;
+        private final int hidden;
+        private final int g;
+        private final long workPerRow;
+        private final float[] cNext;   // LSTM (N, H): the new cell state
+        private final float[] hTilde;  // projected LSTM (N, H); else null
+        private final float[] gh;      // GRU (N, G): h·W_hhᵀ
+        private float[] gates;
+        private int gOff;
+        private float[] cPrev;
+        private float[] bhh;
+        private float[] hPrev;
+        private int hOff;
+        private int ldh;
+        private float[] out;
+        private int oOff;
+        private int ldo;
+
+        StepMath(RNNConfig c, Scratch sc) {
+            this.mode = c.mode();
+            this.hidden = c.hiddenSize();
+            this.g = c.gateSize();
+            // work units per row: about the cost of H elements of one activation each
+            this.workPerRow = (mode == Mode.LSTM ? 5L : mode == Mode.GRU ? 3L : 1L) * hidden;
+            this.cNext = sc.cNext;
+            this.hTilde = sc.hTilde;
+            this.gh = sc.gh;
+        }
+
+        /**
+         * Runs one step's gate math for {@code batch} rows.
+         *
+         * @param gates the step's {@code (N, G)} pre-activations at {@code gOff} (with {@code x·W_ihᵀ}, the
+         *     folded biases and, except for GRU, {@code h·W_hhᵀ}); activated in place
+         * @param cPrev LSTM: the previous cell state {@code (N, H)}, or null for zeros
+         * @param bhh GRU: {@code b_hh (G)}, whose n block is {@code b_hn}, or null without bias
+         * @param hPrev GRU: the previous state, row {@code n} at {@code hOff + n·ldh}, or null for zeros
+         * @param out receives {@code h} (LSTM with projection: {@code h̃} goes to the scratch instead), row
+         *     {@code n} at {@code oOff + n·ldo}
+         */
+        void step(int batch, float[] gates, int gOff, float[] cPrev, float[] bhh, float[] hPrev, int hOff, int ldh,
+                  float[] out, int oOff, int ldo) {
+            int parts = threadsFor(batch);
+            if (parts == 1) {
+                compute(gates, gOff, cPrev, bhh, hPrev, hOff, ldh, out, oOff, ldo, 0, batch);
+                return;
+            }
+            this.gates = gates;
+            this.gOff = gOff;
+            this.cPrev = cPrev;
+            this.bhh = bhh;
+            this.hPrev = hPrev;
+            this.hOff = hOff;
+            this.ldh = ldh;
+            this.out = out;
+            this.oOff = oOff;
+            this.ldo = ldo;
+            try {
+                invoke(batch, parts);
+            } finally {
+                this.gates = null;   // a kept workspace must not pin a returned array
+                this.cPrev = null;
+                this.bhh = null;
+                this.hPrev = null;
+                this.out = null;
+            }
+        }
+
+        /** {@return the threads a step of {@code batch} rows is split across} */
+        int threadsFor(int batch) {
+            return parts(batch, workPerRow);
+        }
+
+        @Override
+        protected void rows(int from, int to) {
+            compute(gates, gOff, cPrev, bhh, hPrev, hOff, ldh, out, oOff, ldo, from, to);
+        }
+
+        private void compute(float[] gates, int gOff, float[] cPrev, float[] bhh, float[] hPrev, int hOff, int ldh,
+                             float[] out, int oOff, int ldo, int from, int to) {
+            if (mode == Mode.LSTM) {
+                for (int n = from; n < to; n++) {
+                    if (hTilde != null) {
+                        LstmStep.forward(gates, gOff + n * g, cPrev, n * hidden, cNext, n * hidden, hTilde,
+                                n * hidden, hidden);
+                    } else {
+                        LstmStep.forward(gates, gOff + n * g, cPrev, n * hidden, cNext, n * hidden, out,
+                                oOff + n * ldo, hidden);
+                    }
+                }
+            } else if (mode == Mode.GRU) {
+                for (int n = from; n < to; n++) {
+                    GruStep.forward(gates, gOff + n * g, gh, n * g, bhh, 2 * hidden, hPrev, hOff + n * ldh,
+                            out, oOff + n * ldo, null, 0, hidden);
+                }
+            } else {
+                // The rows' pre-activations are one contiguous block (G = H): activate it in one call, so a
+                // small H still fills whole vectors, then scatter the rows when the output is strided
+                // (bidirectional). Element-wise, so the bits do not depend on the grouping.
+                int src = gOff + from * hidden;
+                boolean direct = ldo == hidden;
+                float[] dst = direct ? out : gates;
+                int dOff = direct ? oOff + from * hidden : src;
+                if (mode == Mode.RNN_TANH) {
+                    Kernels.tanh(gates, src, dst, dOff, (to - from) * hidden);
+                } else {
+                    Kernels.relu(gates, src, dst, dOff, (to - from) * hidden);
+                }
+                if (!direct) {
+                    for (int n = from; n < to; n++) {
+                        System.arraycopy(gates, gOff + n * g, out, oOff + n * ldo, hidden);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code gates[row] += bias} for every {@code (G)} row of a chunk's input projection. */
+    static final class BiasAdd extends RowParallel {
+        private float[] gates;
+        private float[] bias;
+        private int g;
+
+        /** Adds {@code bias (G)} to each of the first {@code rows} rows of {@code gates (rows, G)}. */
+        void add(float[] gates, float[] bias, int rows, int g) {
+            int parts = parts(rows, g / 4);   // an add is about a quarter of an activation's element
+            if (parts == 1) {
+                add(gates, bias, g, 0, rows);
+                return;
+            }
+            this.gates = gates;
+            this.bias = bias;
+            this.g = g;
+            try {
+                invoke(rows, parts);
+            } finally {
+                this.gates = null;
+                this.bias = null;
+            }
+        }
+
+        @Override
+        protected void rows(int from, int to) {
+            add(gates, bias, g, from, to);
+        }
+
+        private static void add(float[] a, float[] b, int g, int from, int to) {
+            for (int row = from; row < to; row++) {
+                int o = row * g;
+                for (int j = 0; j < g; j++) {
+                    a[o + j] += b[j];
+                }
+            }
         }
     }
 
@@ -384,34 +552,20 @@ final class Recurrence {
         // A = X·W_ihᵀ + bias for the chunk
         Kernels.sgemmPacked(rows, 1f, x, xOff, w.in, w.wihT, 0f, gates, 0, g);
         if (w.bias != null) {
-            float[] b = w.bias;
-            for (int row = 0; row < rows; row++) {
-                int o = row * g;
-                for (int j = 0; j < g; j++) {
-                    gates[o + j] += b[j];
-                }
-            }
+            sc.biasAdd.add(gates, w.bias, rows, g);
         }
         float[] hPrev = lane.h;
         int hOff = 0;
         int ldh = hOut;
         int last = -1;
+        StepMath math = sc.math;
         for (int s = 0; s < steps; s++) {
             int i = dir == 0 ? s : steps - 1 - s;
             int gOff = i * batch * g;
             int oOff = outOff + i * batch * ldo;
             if (mode == Mode.LSTM) {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
-                float[] cPrev = lane.cZero ? null : lane.c;
-                for (int n = 0; n < batch; n++) {
-                    if (proj == 0) {
-                        LstmStep.forward(gates, gOff + n * g, cPrev, n * hidden, sc.cNext, n * hidden, out,
-                                oOff + n * ldo, hidden);
-                    } else {
-                        LstmStep.forward(gates, gOff + n * g, cPrev, n * hidden, sc.cNext, n * hidden, sc.hTilde,
-                                n * hidden, hidden);
-                    }
-                }
+                math.step(batch, gates, gOff, lane.cZero ? null : lane.c, null, null, 0, 0, out, oOff, ldo);
                 if (proj > 0) {
                     Kernels.sgemmPacked(batch, 1f, sc.hTilde, 0, hidden, w.whrT, 0f, out, oOff, ldo);
                 }
@@ -419,29 +573,10 @@ final class Recurrence {
                 lane.cZero = false;
             } else if (mode == Mode.GRU) {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 0f, sc.gh, 0, g);
-                float[] hp = lane.hZero ? null : hPrev;
-                for (int n = 0; n < batch; n++) {
-                    GruStep.forward(gates, gOff + n * g, sc.gh, n * g, w.bhh, 2 * hidden, hp, hOff + n * ldh,
-                            out, oOff + n * ldo, null, 0, hidden);
-                }
+                math.step(batch, gates, gOff, null, w.bhh, lane.hZero ? null : hPrev, hOff, ldh, out, oOff, ldo);
             } else {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
-                // The step's pre-activations are one contiguous (N, H) block (G = H): activate it in one
-                // call, so a small H still fills whole vectors, then scatter the rows when the output is
-                // strided (bidirectional). Element-wise, so the bits do not depend on the grouping.
-                boolean direct = ldo == hidden;
-                float[] dst = direct ? out : gates;
-                int dOff = direct ? oOff : gOff;
-                if (mode == Mode.RNN_TANH) {
-                    Kernels.tanh(gates, gOff, dst, dOff, batch * hidden);
-                } else {
-                    Kernels.relu(gates, gOff, dst, dOff, batch * hidden);
-                }
-                if (!direct) {
-                    for (int n = 0; n < batch; n++) {
-                        System.arraycopy(gates, gOff + n * g, out, oOff + n * ldo, hidden);
-                    }
-                }
+                math.step(batch, gates, gOff, null, null, null, 0, 0, out, oOff, ldo);
             }
             lane.hZero = false;
             hPrev = out;
