@@ -148,6 +148,17 @@ final class ForwardRecord {
         private final float[][][] floats = new float[KINDS][][];
         private boolean[][] masks = new boolean[0][];
         private final PackedB[][] packed = new PackedB[5][];
+        private StepMath stepMath;
+
+        /** {@return the per-step gate math of this module's forwards, made on first use} */
+        StepMath stepMath(RNNConfig config) {
+            StepMath m = stepMath;
+            if (m == null) {
+                m = new StepMath(config);
+                stepMath = m;
+            }
+            return m;
+        }
 
         /** {@return a zero-filled array of {@code n} floats for {@code (kind, index)}} */
         float[] floats(int kind, int index, int n) {

@@ -79,6 +79,7 @@ final class GatedLayers {
         // dense: one chunk of steps ahead of the recurrence (RNNBase.projectChunk)
         PackedB wihT = buf.packedTransposed(ForwardRecord.PACKED_WIH, grp, wih, g, in);   // W_ihᵀ (in, G)
         int chunk = Recurrence.chunkSteps(c, seqLen, batch);
+        StepMath math = buf.stepMath(c);
         float[] hPrev = h0 != null ? h0
                 : buf.floats(ForwardRecord.ZEROS, grp, batch * hOut);
         int hOff = h0 == null ? 0 : grp * batch * hOut;
@@ -102,15 +103,7 @@ final class GatedLayers {
                 int outOff = t * batch * dh + dir * hOut;
                 int cOff = (rec != null ? t : s & 1) * batch * hidden;
                 int htOff = rec != null ? cOff : 0;
-                for (int n = 0; n < batch; n++) {
-                    if (proj == 0) {
-                        LstmStep.forward(gates, gOff + n * g, cPrev, cPrevOff + n * hidden, cells, cOff + n * hidden,
-                                out, outOff + n * dh, hidden);
-                    } else {
-                        LstmStep.forward(gates, gOff + n * g, cPrev, cPrevOff + n * hidden, cells, cOff + n * hidden,
-                                hTilde, htOff + n * hidden, hidden);
-                    }
-                }
+                math.lstm(batch, gates, gOff, cPrev, cPrevOff, cells, cOff, hTilde, htOff, out, outOff, dh);
                 if (proj > 0) {   // h = h̃·W_hrᵀ
                     Kernels.sgemmPacked(batch, 1f, hTilde, htOff, hidden, whrT, 0f, out, outOff, dh);
                 }
@@ -138,11 +131,8 @@ final class GatedLayers {
                 int gOff = t * batch * g;
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whhT, 0f, gh, 0, g);
                 int outOff = t * batch * dh + dir * hOut;
-                float[] hp = zeroState ? null : hPrev;
-                for (int n = 0; n < batch; n++) {
-                    GruStep.forward(gates, gOff + n * g, gh, n * g, bhh, 2 * hidden, hp, hOff + n * ldh,
-                            out, outOff + n * dh, ghn, (t * batch + n) * hidden, hidden);
-                }
+                math.gru(batch, gates, gOff, gh, bhh, zeroState ? null : hPrev, hOff, ldh, out, outOff, dh, ghn,
+                        t * batch * hidden);
                 hPrev = out;
                 hOff = outOff;
                 ldh = dh;
@@ -183,6 +173,7 @@ final class GatedLayers {
         int dh = c.numDirections() * hOut;
         int rows = seqLen * batch;
         PackedB whhT = Kernels.packTransposed(m.weightHh[grp].data().toArray(), g, hOut);
+        StepMath math = new StepMath(c);
         float[] hS = new float[batch * hOut];   // (N, H_out)
         if (h0 != null) {
             System.arraycopy(h0, grp * batch * hOut, hS, 0, batch * hOut);
@@ -203,15 +194,7 @@ final class GatedLayers {
                 Kernels.sgemmPacked(alive, 1f, hS, 0, hOut, whhT, 1f, gates, gOff, g);
                 int outOff = t * batch * dh + dir * hOut;
                 int cOff = rec != null ? t * batch * hidden : 0;
-                for (int n = 0; n < alive; n++) {
-                    if (proj == 0) {
-                        LstmStep.forward(gates, gOff + n * g, cS, n * hidden, cells, cOff + n * hidden,
-                                out, outOff + n * dh, hidden);
-                    } else {
-                        LstmStep.forward(gates, gOff + n * g, cS, n * hidden, cells, cOff + n * hidden,
-                                hTilde, cOff + n * hidden, hidden);
-                    }
-                }
+                math.lstm(alive, gates, gOff, cS, 0, cells, cOff, hTilde, cOff, out, outOff, dh);
                 if (proj > 0) {
                     Kernels.sgemmPacked(alive, 1f, hTilde, cOff, hidden, whrT, 0f, out, outOff, dh);
                 }
@@ -235,9 +218,8 @@ final class GatedLayers {
                 int gOff = t * batch * g;
                 Kernels.sgemmPacked(alive, 1f, hS, 0, hOut, whhT, 0f, gh, 0, g);
                 int outOff = t * batch * dh + dir * hOut;
+                math.gru(alive, gates, gOff, gh, bhh, hS, 0, hOut, out, outOff, dh, ghn, t * batch * hidden);
                 for (int n = 0; n < alive; n++) {
-                    GruStep.forward(gates, gOff + n * g, gh, n * g, bhh, 2 * hidden, hS, n * hOut,
-                            out, outOff + n * dh, ghn, (t * batch + n) * hidden, hidden);
                     System.arraycopy(out, outOff + n * dh, hS, n * hOut, hOut);
                 }
             }
@@ -315,6 +297,7 @@ final class GatedLayers {
         float[] dht = ws.dht;
         float[] dHs = ws.dHs;
         float[] tanhC = ws.tanhC;
+        StepGrad stepGrad = ws.stepGrad;
         float[] dWhh = ws.dWhh;
         float[] dWhr = ws.dWhr;
         float[] dBias = ws.dBias;
@@ -363,25 +346,15 @@ final class GatedLayers {
                                 }
                             }
                             Kernels.sgemmPacked(alive, 1f, dHs, o, proj, whr, 0f, dht, 0, hidden);
-                        } else {
-                            for (int n = 0; n < alive; n++) {
-                                for (int j = 0; j < hidden; j++) {
-                                    dht[n * hidden + j] = dhRun[n * hidden + j] + dCur[outOff + n * dh + j];
-                                }
-                            }
                         }
                         boolean first = dir == 0 ? t == 0 : t == seqLen - 1;
                         float[] cp = first ? r.c0 : cells;
                         int cpOff = first ? grp * batch * hidden : (dir == 0 ? t - 1 : t + 1) * batch * hidden;
                         // packed reverse: rows at their own last element start from c_0
                         int firstRow = lay != null && dir == 1 ? lay.batchSize(t + 1) : batch;
-                        for (int n = 0; n < alive; n++) {
-                            int row = t * batch + n;
-                            boolean fromC0 = n >= firstRow;
-                            LstmStep.backward(dht, n * hidden, dcRun, n * hidden, gates, row * g, cells, row * hidden,
-                                    fromC0 ? r.c0 : cp, fromC0 ? (grp * batch + n) * hidden : cpOff + n * hidden,
-                                    tanhC, dA, row * g, hidden);
-                        }
+                        // unprojected: dh̃ = dh + dOut, filled row by row inside the step
+                        stepGrad.lstm(alive, batch, t, dhRun, dCur, outOff, dh, proj == 0, dht, dcRun, gates, cells,
+                                cp, cpOff, r.c0, grp * batch * hidden, firstRow, tanhC, dA);
                         Kernels.sgemmPacked(alive, 1f, dA, t * batch * g, g, whh, 0f, dhRun, 0, hOut);
                     }
                     System.arraycopy(dcRun, 0, dC0, grp * batch * hidden, batch * hidden);
@@ -397,13 +370,8 @@ final class GatedLayers {
                         int ldp = first ? hOut : dh;
                         // packed reverse: rows at their own last element start from h_0
                         int firstRow = lay != null && dir == 1 ? lay.batchSize(t + 1) : batch;
-                        for (int n = 0; n < alive; n++) {
-                            int row = t * batch + n;
-                            boolean fromH0 = n >= firstRow;
-                            GruStep.backward(dhRun, n * hidden, dCur, outOff + n * dh, gates, row * g, ghn, row * hidden,
-                                    fromH0 ? r.h0 : hp, fromH0 ? (grp * batch + n) * hOut : hpOff + n * ldp,
-                                    dA, dGh, row * g, hidden);
-                        }
+                        stepGrad.gru(alive, batch, t, dhRun, dCur, outOff, dh, gates, ghn, hp, hpOff, ldp, r.h0,
+                                grp * batch * hOut, firstRow, dA, dGh);
                         Kernels.sgemmPacked(alive, 1f, dGh, t * batch * g, g, whh, 1f, dhRun, 0, hOut);
                     }
                 }
@@ -481,7 +449,8 @@ final class GatedLayers {
         final float[] dc;       // (N, H): LSTM running cell gradient
         final float[] dht;      // (N, H): LSTM ∂L/∂h̃ of one step
         final float[] dHs;      // (L·N, P): projected LSTM ∂L/∂h_t for dW_hr
-        final float[] tanhC;    // (H)
+        final float[] tanhC;    // (N, H)
+        final StepGrad stepGrad;
         final float[][] dWih;   // [layer] (G, in_k)
         final float[] dWhh;     // (G, H_out)
         final float[] dWhr;     // (P, H)
@@ -506,7 +475,8 @@ final class GatedLayers {
             dc = lstm ? new float[batch * hidden] : null;
             dht = lstm ? new float[batch * hidden] : null;
             dHs = proj > 0 ? new float[rows * proj] : null;
-            tanhC = new float[hidden];
+            tanhC = new float[batch * hidden];
+            stepGrad = new StepGrad(c);
             dWih = new float[c.numLayers()][];
             for (int k = 0; k < c.numLayers(); k++) {
                 dWih[k] = new float[g * c.layerInputSize(k)];

@@ -135,7 +135,7 @@ public final class LSTMCell extends Module {
         float[] dA = new float[n * g];                                       // (N, 4H)
         float[] tanhC = new float[hs];
         for (int r = 0; r < n; r++) {
-            LstmStep.backward(dht, r * hs, dc, r * hs, s.gates, r * g, s.c, r * hs, s.cPrev, r * hs, tanhC, dA, r * g, hs);
+            LstmStep.backward(dht, r * hs, dc, r * hs, s.gates, r * g, s.c, r * hs, s.cPrev, r * hs, tanhC, 0, dA, r * g, hs);
         }
         return new LSTMGradients(
                 GatedCellSupport.shaped(accumulate(dA, s.x, s.hPrev, n), s.batched, n, inputSize),

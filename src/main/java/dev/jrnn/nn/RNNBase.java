@@ -838,6 +838,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 // A = X·W_ihᵀ (+ b_ih + b_hh), one chunk of steps ahead of the recurrence
                 PackedB wihT = buf.packedTransposed(ForwardRecord.PACKED_WIH, grp, wih, g, inSize);  // W_ihᵀ (in, G)
                 int chunk = Recurrence.chunkSteps(config, seqLen, batch);
+                StepMath math = buf.stepMath(config);
                 for (int s = 0; s < seqLen; s++) {
                     int t = dir == 0 ? s : seqLen - 1 - s;
                     if (s % chunk == 0) {
@@ -846,15 +847,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     int gOff = t * batch * g;
                     Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whh, 1f, gates, gOff, g);
                     int outOff = t * batch * dh + dir * hidden;
-                    if (dh == hidden) {
-                        activate(gates, gOff, out, outOff, batch * hidden);   // one contiguous (N, H) block
-                    } else {
-                        // activate the whole (N, H) block where it is (full vectors for a small H), then scatter
-                        activate(gates, gOff, gates, gOff, batch * hidden);
-                        for (int n = 0; n < batch; n++) {
-                            System.arraycopy(gates, gOff + n * g, out, outOff + n * dh, hidden);
-                        }
-                    }
+                    math.rnn(batch, gates, gOff, out, outOff, dh);
                     hPrev = out;
                     hOff = outOff;
                     ldh = dh;

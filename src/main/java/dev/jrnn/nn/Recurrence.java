@@ -122,134 +122,11 @@ final class Recurrence {
             gh = c.mode() == Mode.GRU ? new float[batch * g] : null;
             cNext = c.mode() == Mode.LSTM ? new float[batch * c.hiddenSize()] : null;
             hTilde = c.projSize() > 0 ? new float[batch * c.hiddenSize()] : null;
-            math = new StepMath(c, this);
+            math = new StepMath(c);
             biasAdd = new BiasAdd();
         }
     }
 
-
-    /**
-     * The gate math of one time step after its recurrent GEMM, over the batch rows: the activations and,
-     * for LSTM and GRU, the state update. Rows are independent, so {@link RowParallel} may split them
-     * across threads without changing a bit. A split step's arrays are held in fields only while it runs.
-     */
-    static final class StepMath extends RowParallel {
-        private final Mode mode;
-        private final int hidden;
-        private final int g;
-        private final long workPerRow;
-        private final float[] cNext;   // LSTM (N, H): the new cell state
-        private final float[] hTilde;  // projected LSTM (N, H); else null
-        private final float[] gh;      // GRU (N, G): h·W_hhᵀ
-        private float[] gates;
-        private int gOff;
-        private float[] cPrev;
-        private float[] bhh;
-        private float[] hPrev;
-        private int hOff;
-        private int ldh;
-        private float[] out;
-        private int oOff;
-        private int ldo;
-
-        StepMath(RNNConfig c, Scratch sc) {
-            this.mode = c.mode();
-            this.hidden = c.hiddenSize();
-            this.g = c.gateSize();
-            // work units per row: about the cost of H elements of one activation each
-            this.workPerRow = (mode == Mode.LSTM ? 5L : mode == Mode.GRU ? 3L : 1L) * hidden;
-            this.cNext = sc.cNext;
-            this.hTilde = sc.hTilde;
-            this.gh = sc.gh;
-        }
-
-        /**
-         * Runs one step's gate math for {@code batch} rows.
-         *
-         * @param gates the step's {@code (N, G)} pre-activations at {@code gOff} (with {@code x·W_ihᵀ}, the
-         *     folded biases and, except for GRU, {@code h·W_hhᵀ}); activated in place
-         * @param cPrev LSTM: the previous cell state {@code (N, H)}, or null for zeros
-         * @param bhh GRU: {@code b_hh (G)}, whose n block is {@code b_hn}, or null without bias
-         * @param hPrev GRU: the previous state, row {@code n} at {@code hOff + n·ldh}, or null for zeros
-         * @param out receives {@code h} (LSTM with projection: {@code h̃} goes to the scratch instead), row
-         *     {@code n} at {@code oOff + n·ldo}
-         */
-        void step(int batch, float[] gates, int gOff, float[] cPrev, float[] bhh, float[] hPrev, int hOff, int ldh,
-                  float[] out, int oOff, int ldo) {
-            int parts = threadsFor(batch);
-            if (parts == 1) {
-                compute(gates, gOff, cPrev, bhh, hPrev, hOff, ldh, out, oOff, ldo, 0, batch);
-                return;
-            }
-            this.gates = gates;
-            this.gOff = gOff;
-            this.cPrev = cPrev;
-            this.bhh = bhh;
-            this.hPrev = hPrev;
-            this.hOff = hOff;
-            this.ldh = ldh;
-            this.out = out;
-            this.oOff = oOff;
-            this.ldo = ldo;
-            try {
-                invoke(batch, parts);
-            } finally {
-                this.gates = null;   // a kept workspace must not pin a returned array
-                this.cPrev = null;
-                this.bhh = null;
-                this.hPrev = null;
-                this.out = null;
-            }
-        }
-
-        /** {@return the threads a step of {@code batch} rows is split across} */
-        int threadsFor(int batch) {
-            return parts(batch, workPerRow);
-        }
-
-        @Override
-        protected void rows(int from, int to) {
-            compute(gates, gOff, cPrev, bhh, hPrev, hOff, ldh, out, oOff, ldo, from, to);
-        }
-
-        private void compute(float[] gates, int gOff, float[] cPrev, float[] bhh, float[] hPrev, int hOff, int ldh,
-                             float[] out, int oOff, int ldo, int from, int to) {
-            if (mode == Mode.LSTM) {
-                for (int n = from; n < to; n++) {
-                    if (hTilde != null) {
-                        LstmStep.forward(gates, gOff + n * g, cPrev, n * hidden, cNext, n * hidden, hTilde,
-                                n * hidden, hidden);
-                    } else {
-                        LstmStep.forward(gates, gOff + n * g, cPrev, n * hidden, cNext, n * hidden, out,
-                                oOff + n * ldo, hidden);
-                    }
-                }
-            } else if (mode == Mode.GRU) {
-                for (int n = from; n < to; n++) {
-                    GruStep.forward(gates, gOff + n * g, gh, n * g, bhh, 2 * hidden, hPrev, hOff + n * ldh,
-                            out, oOff + n * ldo, null, 0, hidden);
-                }
-            } else {
-                // The rows' pre-activations are one contiguous block (G = H): activate it in one call, so a
-                // small H still fills whole vectors, then scatter the rows when the output is strided
-                // (bidirectional). Element-wise, so the bits do not depend on the grouping.
-                int src = gOff + from * hidden;
-                boolean direct = ldo == hidden;
-                float[] dst = direct ? out : gates;
-                int dOff = direct ? oOff + from * hidden : src;
-                if (mode == Mode.RNN_TANH) {
-                    Kernels.tanh(gates, src, dst, dOff, (to - from) * hidden);
-                } else {
-                    Kernels.relu(gates, src, dst, dOff, (to - from) * hidden);
-                }
-                if (!direct) {
-                    for (int n = from; n < to; n++) {
-                        System.arraycopy(gates, gOff + n * g, out, oOff + n * ldo, hidden);
-                    }
-                }
-            }
-        }
-    }
 
     /** {@code gates[row] += bias} for every {@code (G)} row of a chunk's input projection. */
     static final class BiasAdd extends RowParallel {
@@ -565,7 +442,7 @@ final class Recurrence {
             int oOff = outOff + i * batch * ldo;
             if (mode == Mode.LSTM) {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
-                math.step(batch, gates, gOff, lane.cZero ? null : lane.c, null, null, 0, 0, out, oOff, ldo);
+                math.lstm(batch, gates, gOff, lane.cZero ? null : lane.c, 0, sc.cNext, 0, sc.hTilde, 0, out, oOff, ldo);
                 if (proj > 0) {
                     Kernels.sgemmPacked(batch, 1f, sc.hTilde, 0, hidden, w.whrT, 0f, out, oOff, ldo);
                 }
@@ -573,10 +450,10 @@ final class Recurrence {
                 lane.cZero = false;
             } else if (mode == Mode.GRU) {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 0f, sc.gh, 0, g);
-                math.step(batch, gates, gOff, null, w.bhh, lane.hZero ? null : hPrev, hOff, ldh, out, oOff, ldo);
+                math.gru(batch, gates, gOff, sc.gh, w.bhh, lane.hZero ? null : hPrev, hOff, ldh, out, oOff, ldo, null, 0);
             } else {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
-                math.step(batch, gates, gOff, null, null, null, 0, 0, out, oOff, ldo);
+                math.rnn(batch, gates, gOff, out, oOff, ldo);
             }
             lane.hZero = false;
             hPrev = out;

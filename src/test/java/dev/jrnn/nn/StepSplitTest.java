@@ -7,18 +7,21 @@ import dev.jrnn.tensor.Generator;
 import dev.jrnn.tensor.Tensor;
 import dev.jrnn.tensor.Threads;
 import dev.jrnn.tensor.internal.GemmEngine;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The inference engine splits a big step's gate math and the chunk's bias add over the batch rows
- * ({@link RowParallel}), and a big batch-1 step's GEMV over column panels. Every shape here is big enough
- * for those splits at 2 and 3 threads (asserted, so the test cannot silently stop covering them), and
- * each result must be bitwise the 1-thread result and the training forward's (a separate engine that
- * never splits the gate math). A row computed twice (the gate math works in place), skipped or written
- * by the wrong thread changes the result.
+ * Both forward engines split a big step's gate math over the batch rows ({@link StepMath}, a
+ * {@link RowParallel}); the inference engine also splits the chunk's bias add, and a big batch-1 step's
+ * GEMV is split over column panels. Every shape here is big enough for the gate-math split at 2 and 3
+ * threads (asserted, so the test cannot silently stop covering it), and each result must be bitwise the
+ * 1-thread inference result, in inference and in a recording (training-mode) forward. A row computed twice
+ * (the gate math works in place), skipped or written by the wrong thread changes the result.
  */
 class StepSplitTest {
 
@@ -89,10 +92,90 @@ class StepSplitTest {
         }
     }
 
+    /** The backward's gate math ({@link StepGrad}) splits too: every gradient must keep its bits. */
+    @Test
+    void lstmBackwardFromAnInitialState() {
+        RNNConfig c = RNNConfig.lstm(32, 512).withBidirectional(true);
+        LSTM m = new LSTM(c, 8L);
+        Tensor x = input(5, 12, 32);
+        LSTMState s0 = new LSTMState(Tensor.normal(new Generator(10), 0f, 1f, 2, 12, 512),
+                Tensor.normal(new Generator(11), 0f, 1f, 2, 12, 512));
+        checkGradients(c, 12, m, () -> {
+            LSTMOutput o = m.forward(x, s0);
+            LSTMGradients g = o.backward(Tensor.ones(o.output().shape()), Tensor.ones(o.hN().shape()),
+                    Tensor.ones(o.cN().shape()), true);
+            return new float[][] {g.input().toArray(), g.h0().toArray(), g.c0().toArray()};
+        });
+    }
+
+    /** Variable lengths: the reverse direction's rows start from {@code c_0} at their own last step. */
+    @Test
+    void packedLstmBackward() {
+        RNNConfig c = RNNConfig.lstm(32, 512).withBidirectional(true);
+        LSTM m = new LSTM(c, 12L);
+        Tensor x = input(6, 12, 32);
+        int[] lengths = {6, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4, 4};
+        checkGradients(c, 12, m, () -> {
+            LSTMOutput o = m.forward(x, lengths, null);
+            LSTMGradients g = o.backward(Tensor.ones(o.output().shape()), null, Tensor.ones(o.cN().shape()), true);
+            return new float[][] {o.output().toArray(), g.input().toArray()};
+        });
+    }
+
+    @Test
+    void packedGruBackwardFromAnInitialState() {
+        RNNConfig c = RNNConfig.gru(32, 512).withBidirectional(true);
+        GRU m = new GRU(c, 13L);
+        Tensor x = input(6, 16, 32);
+        Tensor h0 = Tensor.normal(new Generator(14), 0f, 1f, 2, 16, 512);
+        int[] lengths = {6, 6, 6, 6, 6, 5, 5, 5, 5, 4, 4, 4, 4, 3, 3, 3};
+        checkGradients(c, 16, m, () -> {
+            RNNOutput o = m.forward(x, lengths, h0);
+            RNNGradients g = o.backward(Tensor.ones(o.output().shape()), Tensor.ones(o.hN().shape()), true);
+            return new float[][] {o.output().toArray(), g.input().toArray(), g.h0().toArray()};
+        });
+    }
+
+    @Test
+    void gruBackward() {
+        RNNConfig c = RNNConfig.gru(32, 512);
+        GRU m = new GRU(c, 15L);
+        Tensor x = input(5, 16, 32);
+        checkGradients(c, 16, m, () -> {
+            RNNOutput o = m.forward(x);
+            RNNGradients g = o.backward(Tensor.ones(o.output().shape()), Tensor.ones(o.hN().shape()), true);
+            return new float[][] {g.input().toArray(), g.h0().toArray()};
+        });
+    }
+
+    private static void checkGradients(RNNConfig c, int batch, RNNBase m, Supplier<float[][]> step) {
+        Threads.setCount(2);
+        assertThat(new StepGrad(c).threadsFor(batch)).as("the backward step is split at 2 threads").isEqualTo(2);
+        float[][] one = gradients(1, m, step);
+        for (int threads : new int[] {2, 3}) {
+            float[][] got = gradients(threads, m, step);
+            assertThat(got.length).isEqualTo(one.length);
+            for (int i = 0; i < one.length; i++) {
+                assertThat(got[i]).as("%d threads, array %d", threads, i).isEqualTo(one[i]);
+            }
+        }
+    }
+
+    /** The step's arrays followed by every parameter's gradient, in {@code namedParameters} order. */
+    private static float[][] gradients(int threads, RNNBase m, Supplier<float[][]> step) {
+        Threads.setCount(threads);
+        m.train();
+        m.zeroGrad();
+        List<float[]> all = new ArrayList<>(List.of(step.get()));
+        for (Parameter p : m.namedParameters().values()) {
+            all.add(p.grad().toArray());
+        }
+        return all.toArray(new float[0][]);
+    }
+
     private static void check(RNNConfig c, int batch, Function<RNNBase, float[][]> forward, RNNBase m) {
         Threads.setCount(2);
-        Recurrence.StepMath math = new Recurrence.Scratch(c, 1, batch).math;
-        assertThat(math.threadsFor(batch)).as("the step is split at 2 threads").isEqualTo(2);
+        assertThat(new StepMath(c).threadsFor(batch)).as("the step is split at 2 threads").isEqualTo(2);
         float[][] one = at(1, false, m, forward);
         for (int threads : new int[] {2, 3}) {
             float[][] got = at(threads, false, m, forward);
@@ -100,9 +183,11 @@ class StepSplitTest {
                 assertThat(got[i]).as("%d threads, array %d", threads, i).isEqualTo(one[i]);
             }
         }
-        float[][] train = at(2, true, m, forward);   // another engine, whose gate math never splits
-        for (int i = 0; i < one.length; i++) {
-            assertThat(train[i]).as("training forward, array %d", i).isEqualTo(one[i]);
+        for (int threads : new int[] {1, 2}) {   // the recording forward: another engine, with the same split
+            float[][] train = at(threads, true, m, forward);
+            for (int i = 0; i < one.length; i++) {
+                assertThat(train[i]).as("training forward, %d threads, array %d", threads, i).isEqualTo(one[i]);
+            }
         }
     }
 

@@ -61,20 +61,20 @@ public final class LstmStep {
      * @param gates the activated gates {@code i, f, g, o (4H)} at {@code gOff}; not modified
      * @param c the cell state {@code c' (H)} at {@code cOff}; not modified
      * @param cPrev the previous cell state at {@code cPrevOff}, or null for zeros; not modified
-     * @param tanhC scratch of at least {@code H} elements; modified
+     * @param tanhC scratch of {@code H} elements at {@code tanhCOff}; modified
      * @param dA receives {@code ∂L/∂a (4H)} at {@code dAOff}; modified (overwritten)
      */
     public static void backward(float[] dhTilde, int dhOff, float[] dc, int dcOff, float[] gates, int gOff,
-                                float[] c, int cOff, float[] cPrev, int cPrevOff, float[] tanhC,
+                                float[] c, int cOff, float[] cPrev, int cPrevOff, float[] tanhC, int tanhCOff,
                                 float[] dA, int dAOff, int hidden) {
-        Activations.tanh(c, cOff, tanhC, 0, hidden);
+        Activations.tanh(c, cOff, tanhC, tanhCOff, hidden);
         int h = hidden;
         for (int j = 0; j < hidden; j++) {
             float i = gates[gOff + j];
             float f = gates[gOff + h + j];
             float g = gates[gOff + 2 * h + j];
             float o = gates[gOff + 3 * h + j];
-            float t = tanhC[j];
+            float t = tanhC[tanhCOff + j];
             float dht = dhTilde[dhOff + j];
             float d = dc[dcOff + j] + dht * o * (1f - t * t);
             float cp = cPrev == null ? 0f : cPrev[cPrevOff + j];
