@@ -149,6 +149,17 @@ final class ForwardRecord {
         private boolean[][] masks = new boolean[0][];
         private final PackedB[][] packed = new PackedB[5][];
         private StepMath stepMath;
+        private BiasAdd biasAdd;
+
+        /** {@return the bias add of this module's forwards' input projections, made on first use} */
+        BiasAdd biasAdd() {
+            BiasAdd b = biasAdd;
+            if (b == null) {
+                b = new BiasAdd();
+                biasAdd = b;
+            }
+            return b;
+        }
 
         /** {@return the per-step gate math of this module's forwards, made on first use} */
         StepMath stepMath(RNNConfig config) {

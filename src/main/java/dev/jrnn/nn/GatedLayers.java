@@ -96,7 +96,7 @@ final class GatedLayers {
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
                 if (s % chunk == 0) {
-                    RNNBase.projectChunk(dir, s, chunk, seqLen, batch, x, in, wihT, b, gates, g);
+                    RNNBase.projectChunk(dir, s, chunk, seqLen, batch, x, in, wihT, b, gates, g, buf.biasAdd());
                 }
                 int gOff = t * batch * g;
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whhT, 1f, gates, gOff, g);
@@ -126,7 +126,7 @@ final class GatedLayers {
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
                 if (s % chunk == 0) {
-                    RNNBase.projectChunk(dir, s, chunk, seqLen, batch, x, in, wihT, b, gates, g);
+                    RNNBase.projectChunk(dir, s, chunk, seqLen, batch, x, in, wihT, b, gates, g, buf.biasAdd());
                 }
                 int gOff = t * batch * g;
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whhT, 0f, gh, 0, g);

@@ -672,19 +672,16 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
      * @param x the layer input {@code (L, N, in)}; not modified
      * @param bias {@code (G)} or null; not modified
      * @param gates {@code (L, N, G)}; the chunk's rows are written
+     * @param adder adds the bias, split over threads when the chunk is big enough
      */
     static void projectChunk(int dir, int s, int chunk, int seqLen, int batch, float[] x, int in, PackedB wihT,
-                             float[] bias, float[] gates, int g) {
+                             float[] bias, float[] gates, int g, BiasAdd adder) {
         int steps = Math.min(chunk, seqLen - s);
         int t0 = dir == 0 ? s : seqLen - s - steps;
         int rows = steps * batch;
         Kernels.sgemmPacked(rows, 1f, x, t0 * batch * in, in, wihT, 0f, gates, t0 * batch * g, g);
         if (bias != null) {
-            for (int o = t0 * batch * g, end = o + rows * g; o < end; o += g) {
-                for (int j = 0; j < g; j++) {
-                    gates[o + j] += bias[j];
-                }
-            }
+            adder.add(gates, t0 * batch * g, bias, rows, g);
         }
     }
 
@@ -842,7 +839,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 for (int s = 0; s < seqLen; s++) {
                     int t = dir == 0 ? s : seqLen - 1 - s;
                     if (s % chunk == 0) {
-                        projectChunk(dir, s, chunk, seqLen, batch, layerIn, inSize, wihT, b, gates, g);
+                        projectChunk(dir, s, chunk, seqLen, batch, layerIn, inSize, wihT, b, gates, g, buf.biasAdd());
                     }
                     int gOff = t * batch * g;
                     Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, whh, 1f, gates, gOff, g);

@@ -128,45 +128,6 @@ final class Recurrence {
     }
 
 
-    /** {@code gates[row] += bias} for every {@code (G)} row of a chunk's input projection. */
-    static final class BiasAdd extends RowParallel {
-        private float[] gates;
-        private float[] bias;
-        private int g;
-
-        /** Adds {@code bias (G)} to each of the first {@code rows} rows of {@code gates (rows, G)}. */
-        void add(float[] gates, float[] bias, int rows, int g) {
-            int parts = parts(rows, g / 4);   // an add is about a quarter of an activation's element
-            if (parts == 1) {
-                add(gates, bias, g, 0, rows);
-                return;
-            }
-            this.gates = gates;
-            this.bias = bias;
-            this.g = g;
-            try {
-                invoke(rows, parts);
-            } finally {
-                this.gates = null;
-                this.bias = null;
-            }
-        }
-
-        @Override
-        protected void rows(int from, int to) {
-            add(gates, bias, g, from, to);
-        }
-
-        private static void add(float[] a, float[] b, int g, int from, int to) {
-            for (int row = from; row < to; row++) {
-                int o = row * g;
-                for (int j = 0; j < g; j++) {
-                    a[o + j] += b[j];
-                }
-            }
-        }
-    }
-
     /**
      * The packed weights of every layer-direction, reused from the module's last call while no
      * parameter has been written since ({@link dev.jrnn.tensor.Tensor#version()}; the optimizers,
@@ -429,7 +390,7 @@ final class Recurrence {
         // A = X·W_ihᵀ + bias for the chunk
         Kernels.sgemmPacked(rows, 1f, x, xOff, w.in, w.wihT, 0f, gates, 0, g);
         if (w.bias != null) {
-            sc.biasAdd.add(gates, w.bias, rows, g);
+            sc.biasAdd.add(gates, 0, w.bias, rows, g);
         }
         float[] hPrev = lane.h;
         int hOff = 0;
