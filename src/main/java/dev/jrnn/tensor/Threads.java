@@ -3,11 +3,13 @@ package dev.jrnn.tensor;
 import dev.jrnn.tensor.internal.WorkerPool;
 
 /**
- * The number of threads jrnn's compute kernels (GEMM) may use.
+ * The number of threads jrnn's compute kernels may use: the GEMMs, and the recurrent layers' per-step
+ * gate math over the batch rows.
  *
  * <p>Defaults to the system property {@value dev.jrnn.tensor.internal.WorkerPool#THREADS_PROPERTY}
- * when set, else {@link Runtime#availableProcessors()}. Small products always run in the calling
- * thread. Results do not depend on the thread count: they are bitwise identical for 1 and N threads.
+ * when set, else {@link Runtime#availableProcessors()}. Small products and small steps always run in the
+ * calling thread. Results do not depend on the thread count: they are bitwise identical for 1 and N
+ * threads.
  *
  * <p>The workers are daemon threads (they never keep the JVM alive) that spin briefly after each
  * task and then park. Thread-safe.
