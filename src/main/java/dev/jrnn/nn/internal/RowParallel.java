@@ -32,14 +32,18 @@ public abstract class RowParallel implements WorkerPool.Task {
     /**
      * {@return how many threads {@code rows} rows of {@code workPerRow} each should be split across} 1 (the
      * calling thread alone) unless {@code rows · workPerRow ≥} {@link #PARALLEL_MIN_WORK} and the pool
-     * allows more than one thread.
+     * allows more than one thread; then as many threads as the pool allows, but no more than there are
+     * rows and no more than leave each thread half of {@link #PARALLEL_MIN_WORK}.
      *
      * @param rows the number of rows, at least 0
      * @param workPerRow the cost of one row in work units (elements × a per-element weight)
      */
     public static int parts(int rows, long workPerRow) {
-        int p = Math.min(rows, WorkerPool.parallelism());
-        return p <= 1 || rows * workPerRow < PARALLEL_MIN_WORK ? 1 : p;
+        long work = rows * workPerRow;
+        if (work < PARALLEL_MIN_WORK) {
+            return 1;
+        }
+        return (int) Math.max(1, Math.min(Math.min(rows, WorkerPool.parallelism()), work / (PARALLEL_MIN_WORK / 2)));
     }
 
     /**
