@@ -3,7 +3,6 @@ package dev.jrnn.nn;
 import dev.jrnn.nn.internal.GruStep;
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.nn.internal.LstmStep;
-import dev.jrnn.nn.internal.RowParallel;
 import dev.jrnn.tensor.internal.PackedB;
 import java.util.Arrays;
 
@@ -18,9 +17,9 @@ import java.util.Arrays;
  * forward of the same shape, so steady-state inference allocates only the returned arrays.
  *
  * <p>Bits: every GEMM computes each output element with the same operations in the same order whatever
- * the number of rows, and the per-step code is the training forward's ({@link LstmStep},
- * {@link GruStep}, {@link Kernels#tanh}), so the result is bitwise equal to the unchunked forward and to
- * a chain of shorter forwards passing the final state on. The streaming step ({@link StreamState}) is
+ * the number of rows, and the per-step gate math is the training forward's ({@link StepMath}, over
+ * {@link LstmStep}, {@link GruStep} and {@link Kernels#tanh}), so the result is bitwise equal to the
+ * unchunked forward and to a chain of shorter forwards passing the final state on, for any thread count. The streaming step ({@link StreamState}) is
  * this engine with a chunk of one step.
  */
 final class Recurrence {
@@ -126,7 +125,6 @@ final class Recurrence {
             biasAdd = new BiasAdd();
         }
     }
-
 
     /**
      * The packed weights of every layer-direction, reused from the module's last call while no

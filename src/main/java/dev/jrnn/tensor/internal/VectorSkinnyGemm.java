@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       panel.</li>
  *   <li>{@link #singleRow}: one row ({@code M = 1}), the per-step GEMV of a batch-1 layer. The 12×32
  *       tile with one row has two accumulators, so its {@code fma}s wait on each other's latency; this
- *       keeps eight (four panels, 128 columns) in flight.</li>
+ *       keeps eight (four panels, 128 columns) in flight. A large one is split over groups of four
+ *       panels across threads ({@link GemmEngine#GEMV_PARALLEL_MIN_FLOPS}).</li>
  * </ul>
  *
  * <p>Bits: each element is the {@code fma} chain over k from zero within each K block, followed by the
@@ -105,7 +106,6 @@ final class VectorSkinnyGemm {
         int n = b.cols();
         int k = b.rows();
         float[] bp = b.data();
-        int panels = panelTo;
         for (int pc = 0; pc < k; pc += GemmEngine.KC) {
             int kc = Math.min(GemmEngine.KC, k - pc);
             boolean first = pc == 0;
@@ -114,7 +114,7 @@ final class VectorSkinnyGemm {
             for (; p + 4 <= panelTo && (p + 4) * nr <= n; p += 4) {
                 panels4(kc, alpha, a, aOff + pc, bp, block + p * kc * nr, beta, c, cOff + p * nr, first, tmp);
             }
-            for (; p < panels; p++) {
+            for (; p < panelTo; p++) {
                 panel1(kc, alpha, a, aOff + pc, bp, block + p * kc * nr, beta, c, cOff + p * nr, first,
                         n - p * nr, tmp);
             }
