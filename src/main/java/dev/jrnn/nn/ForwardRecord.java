@@ -1,21 +1,24 @@
 package dev.jrnn.nn;
 
 import dev.jrnn.nn.internal.Kernels;
+import dev.jrnn.tensor.Tensor;
 import dev.jrnn.tensor.internal.PackedB;
+import dev.jrnn.tensor.internal.TensorAccess;
 
 /**
  * What a training-mode forward of an {@link RNNBase} keeps for backprop-through-time: PyTorch's saved
  * tensors of one graph, owned by the {@link RNNOutput} (or {@link LSTMOutput}) it belongs to.
  *
  * <p>The arrays are the ones the forward computed anyway. Without dropout, layer {@code k+1}'s input
- * <em>is</em> layer {@code k}'s output array. The weights are the row-major copies the forward multiplied
- * with, so a backward uses the weights of its own forward even if an optimizer step ran in between. The
- * top layer's output is the returned output tensor's array: {@link #checkSavedOutput} refuses a backward
- * after an in-place write to it, as torch's version counter does. All other arrays come from
+ * <em>is</em> layer {@code k}'s output array. The weights are not copied: the record keeps the parameter
+ * tensors the forward multiplied with and their versions, and backward reads the same arrays. Like the top
+ * layer's output (the returned output tensor's array), they are torch's saved tensors: a backward after an
+ * in-place write to one that backward needs is refused ({@link #checkSavedOutput},
+ * {@link #checkSavedWeights}), as torch's version counter does. All other arrays come from
  * {@link Buffers}, which {@link #release()} gives back to the module for its next training forward.
  *
  * <p>Memory: {@code L·N·(H_in + num_layers·D·H)} floats, plus one more {@code L·N·D·H} array and a
- * byte mask per layer below the top when dropout is active, plus a copy of the weights.
+ * byte mask per layer below the top when dropout is active.
  *
  * <p>Used once: {@link #release()} drops every array after the backward (and recycles {@link Buffers}).
  */
@@ -31,8 +34,8 @@ final class ForwardRecord {
     float[][] inputs;        // [layer] (L, N, in_k) time-major, post-dropout; inputs[0] is the input x
     float[][] outputs;       // [layer] (L, N, D·H) time-major, pre-dropout
     boolean[][] keep;        // [layer] (L, N, D·H) dropout keep mask of layer k's output, or null
-    float[][] weightIh;      // [layer·D + dir] (G, in_k) as used by the forward
-    float[][] weightHh;      // [layer·D + dir] (G, H) as used by the forward
+    float[][] weightIh;      // [layer·D + dir] (G, in_k) as used by the forward (the parameter's array)
+    float[][] weightHh;      // [layer·D + dir] (G, H) as used by the forward (the parameter's array)
     // LSTM and GRU only (filled by GatedLayers):
     float[] c0;              // LSTM (D·num_layers, N, H), or null when c_0 was omitted (zeros)
     float[][] gates;         // [layer·D + dir] (L, N, G) activated gates: LSTM i, f, g, o; GRU r, z, n
@@ -40,8 +43,12 @@ final class ForwardRecord {
     float[][] hTilde;        // [layer·D + dir] (L, N, H) projected LSTM: o ⊙ tanh(c_t) before W_hr
     float[][] ghn;           // [layer·D + dir] (L, N, H) GRU: W_hn·h_{t−1} + b_hn
     float[][] weightHr;      // [layer·D + dir] (P, H) projected LSTM, as used by the forward
+    /** [kind·groups + group] the weight tensors behind {@link #weightIh} (0), {@link #weightHh} (1) and {@link #weightHr} (2). */
+    private Tensor[] savedWeights;
+    /** Their versions when the forward read them. */
+    private long[] savedWeightVersions;
     /** The returned output tensor over {@code outputs[top]} (wrapped, not copied) and its version at the forward. */
-    dev.jrnn.tensor.Tensor savedOutput;
+    Tensor savedOutput;
     long savedOutputVersion;
     /** Whether backward computes {@code ∂L/∂input} (set by the backward call; layer 0's {@code dX} GEMM otherwise skipped). */
     boolean inputGradient = true;
@@ -70,6 +77,59 @@ final class ForwardRecord {
         this.hTilde = new float[groups][];
         this.ghn = new float[groups][];
         this.weightHr = new float[groups][];
+        this.savedWeights = new Tensor[3 * groups];
+        this.savedWeightVersions = new long[3 * groups];
+    }
+
+    /**
+     * {@return the values of weight {@code w} for a forward's products: {@code w}'s own array when it is
+     * contiguous from offset 0 (the usual parameter), else a copy in {@code buf}}
+     * A recording forward ({@code rec != null}) also keeps {@code w} and its version, read before the
+     * values, for {@link #checkSavedWeights}, and the values as the group's {@code weightIh},
+     * {@code weightHh} or {@code weightHr}.
+     *
+     * @param kind {@link #WIH}, {@link #WHH} or {@link #WHR}
+     */
+    static float[] weight(ForwardRecord rec, Buffers buf, int kind, int grp, Tensor w) {
+        long version = w.version();
+        float[] v = w.isContiguous() && TensorAccess.offset(w) == 0 ? TensorAccess.storage(w) : buf.copy(kind, grp, w);
+        if (rec != null) {
+            int slot = kind - WIH;   // 0, 1, 2
+            rec.savedWeights[slot * rec.weightIh.length + grp] = w;
+            rec.savedWeightVersions[slot * rec.weightIh.length + grp] = version;
+            (kind == WIH ? rec.weightIh : kind == WHH ? rec.weightHh : rec.weightHr)[grp] = v;
+        }
+        return v;
+    }
+
+    /**
+     * Throws when a weight this backward reads was written in place since the forward (an optimizer step,
+     * {@code loadStateDict}, any in-place tensor method): backward would otherwise mix the new values
+     * with the activations of the old ones. Like torch, it checks only what backward reads: every
+     * {@code weight_hh} (and {@code weight_hr}), and {@code weight_ih} of layers above 0; layer 0's only
+     * when the input gradient is asked for. Biases are never read. Called before any gradient is written.
+     */
+    void checkSavedWeights() {
+        RNNConfig c = module.config;
+        int groups = weightIh.length;
+        for (int slot = 0; slot < 3; slot++) {
+            for (int grp = 0; grp < groups; grp++) {
+                int layer = grp / c.numDirections();
+                Tensor w = savedWeights[slot * groups + grp];
+                if (w == null || (slot == 0 && layer == 0 && !inputGradient)) {
+                    continue;
+                }
+                long then = savedWeightVersions[slot * groups + grp];
+                if (w.version() != then) {
+                    String name = (slot == 0 ? "weight_ih" : slot == 1 ? "weight_hh" : "weight_hr") + "_l" + layer
+                            + (grp % c.numDirections() == 1 ? "_reverse" : "");
+                    throw new IllegalStateException("one of the variables needed for gradient computation has been"
+                            + " modified by an inplace operation: " + name + " (version " + then + " at the forward,"
+                            + " now " + w.version() + "); backward reads it. Run backward before the optimizer step,"
+                            + " or run the forward again");
+                }
+            }
+        }
     }
 
     boolean released() {
@@ -113,6 +173,8 @@ final class ForwardRecord {
         hTilde = null;
         ghn = null;
         weightHr = null;
+        savedWeights = null;
+        savedWeightVersions = null;
     }
 
     // Kinds of recycled arrays; an array is identified by its kind and an index (the layer or the group).
@@ -123,9 +185,9 @@ final class ForwardRecord {
     static final int CELLS = 4;    // [group] LSTM (L, N, H)
     static final int HTILDE = 5;   // [group] projected LSTM (L, N, H)
     static final int GHN = 6;      // [group] GRU (L, N, H)
-    static final int WIH = 7;      // [group] (G, in) weight copy
+    static final int WIH = 7;      // [group] (G, in) weight copy, for a weight that is not contiguous from 0
     static final int WHH = 8;      // [group] (G, H_out)
-    static final int WHR = 9;      // [group] (P, H)
+    static final int WHR = 9;      // [group] (P, H); WIH, WHH, WHR consecutive (ForwardRecord.weight)
     static final int BIAS = 10;    // [group] (G) combined bias
     static final int BIH = 11;     // [group] (G) b_ih copy
     static final int BHH = 12;     // [group] (G) b_hh copy
@@ -194,9 +256,9 @@ final class ForwardRecord {
         }
 
         /** {@return a copy of {@code t}'s elements, row-major, in the array for {@code (kind, index)}} */
-        float[] copy(int kind, int index, dev.jrnn.tensor.Tensor t) {
+        float[] copy(int kind, int index, Tensor t) {
             float[] a = floats(kind, index, t.numel(), false);   // every element is overwritten
-            dev.jrnn.tensor.internal.TensorAccess.copyInto(t, a, 0);
+            TensorAccess.copyInto(t, a, 0);
             return a;
         }
 

@@ -51,8 +51,8 @@ final class GatedLayers {
         int grp = layer * dirs + dir;
         // recycled arrays of a training forward; an evaluation (check-mode) forward gets new ones
         ForwardRecord.Buffers buf = rec != null ? rec.buffers : new ForwardRecord.Buffers();
-        float[] wih = buf.copy(ForwardRecord.WIH, grp, m.weightIh[grp].data());      // (G, in)
-        float[] whh = buf.copy(ForwardRecord.WHH, grp, m.weightHh[grp].data());      // (G, H_out)
+        float[] wih = ForwardRecord.weight(rec, buf, ForwardRecord.WIH, grp, m.weightIh[grp].data());   // (G, in)
+        float[] whh = ForwardRecord.weight(rec, buf, ForwardRecord.WHH, grp, m.weightHh[grp].data());   // (G, H_out)
         PackedB whhT = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whh, g, hOut); // W_hhᵀ (H_out, G)
         float[] gates = rec == null ? gatesWs : buf.floats(ForwardRecord.GATES, grp, rows * g);   // (L, N, G)
         float[] bhh = null;
@@ -68,11 +68,9 @@ final class GatedLayers {
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
         if (layout != null) {   // for every time step at once
             RNNBase.projectLayout(layout, x, in, wih, b, seqLen, batch, g, gates);
-            forwardPacked(m, layout, dir, grp, seqLen, batch, h0, c0, out, hN, cN, gates, bhh, rec);
+            forwardPacked(m, layout, dir, grp, seqLen, batch, h0, c0, out, hN, cN, gates, whhT, bhh, rec, buf);
             if (rec != null) {
                 rec.gates[grp] = gates;
-                rec.weightIh[grp] = wih;
-                rec.weightHh[grp] = whh;
             }
             return;
         }
@@ -87,7 +85,7 @@ final class GatedLayers {
         if (lstm) {
             // (L, N, H) when recording; in evaluation mode two (N, H) slots used in turn
             float[] cells = buf.floats(ForwardRecord.CELLS, grp, (rec != null ? rows : 2 * batch) * hidden);
-            float[] whr = proj == 0 ? null : buf.copy(ForwardRecord.WHR, grp, m.weightHr[grp].data());   // (P, H)
+            float[] whr = proj == 0 ? null : ForwardRecord.weight(rec, buf, ForwardRecord.WHR, grp, m.weightHr[grp].data());   // (P, H)
             PackedB whrT = proj == 0 ? null : buf.packedTransposed(ForwardRecord.PACKED_WHR, grp, whr, proj, hidden);
             float[] hTilde = proj == 0 ? null
                     : buf.floats(ForwardRecord.HTILDE, grp, (rec != null ? rows : batch) * hidden);
@@ -117,7 +115,6 @@ final class GatedLayers {
             if (rec != null) {
                 rec.cells[grp] = cells;
                 rec.hTilde[grp] = hTilde;
-                rec.weightHr[grp] = whr;
             }
         } else {
             float[] gh = buf.floats(ForwardRecord.GH, grp, batch * g);                        // (N, 3H)
@@ -147,8 +144,6 @@ final class GatedLayers {
         }
         if (rec != null) {
             rec.gates[grp] = gates;
-            rec.weightIh[grp] = wih;
-            rec.weightHh[grp] = whh;
         }
     }
 
@@ -161,10 +156,11 @@ final class GatedLayers {
      * {@code h_0} row).
      *
      * @param gates {@code (T_max, N, G)} with the input projection and biases; activated in place
+     * @param whhT {@code W_hhᵀ} packed
      */
     private static void forwardPacked(RNNBase m, PackedLayout layout, int dir, int grp, int seqLen, int batch,
                                       float[] h0, float[] c0, float[] out, float[] hN, float[] cN, float[] gates,
-                                      float[] bhh, ForwardRecord rec) {
+                                      PackedB whhT, float[] bhh, ForwardRecord rec, ForwardRecord.Buffers buf) {
         RNNConfig c = m.config;
         int hidden = c.hiddenSize();
         int hOut = c.outputHiddenSize();
@@ -172,7 +168,6 @@ final class GatedLayers {
         int g = c.gateSize();
         int dh = c.numDirections() * hOut;
         int rows = seqLen * batch;
-        PackedB whhT = Kernels.packTransposed(m.weightHh[grp].data().toArray(), g, hOut);
         StepMath math = new StepMath(c);
         float[] hS = new float[batch * hOut];   // (N, H_out)
         if (h0 != null) {
@@ -184,7 +179,8 @@ final class GatedLayers {
                 System.arraycopy(c0, grp * batch * hidden, cS, 0, batch * hidden);
             }
             float[] cells = new float[(rec != null ? rows : batch) * hidden];   // (T, N, H) or (N, H)
-            float[] whr = proj > 0 ? m.weightHr[grp].data().toArray() : null;  // (P, H)
+            float[] whr = proj > 0 ? ForwardRecord.weight(rec, buf, ForwardRecord.WHR, grp, m.weightHr[grp].data())
+                    : null;   // (P, H)
             PackedB whrT = proj > 0 ? Kernels.packTransposed(whr, proj, hidden) : null;
             float[] hTilde = proj > 0 ? new float[(rec != null ? rows : batch) * hidden] : null;
             for (int s = 0; s < seqLen; s++) {
@@ -207,7 +203,6 @@ final class GatedLayers {
             if (rec != null) {
                 rec.cells[grp] = cells;
                 rec.hTilde[grp] = hTilde;
-                rec.weightHr[grp] = whr;
             }
         } else {
             float[] gh = new float[batch * g];                           // (N, 3H)
@@ -251,6 +246,7 @@ final class GatedLayers {
                     + " initial state: it carries no graph");
         }
         r.checkSavedOutput();
+        r.checkSavedWeights();
         RNNBase.checkGradShape("gradOutput", gradOutput, output, "output");
         RNNBase.checkGradShape("gradHn", gradHn, hN, "h_n");
         if (cN != null) {

@@ -791,13 +791,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                             gates, record, layout);
                     continue;
                 }
-                float[] wih = buf.copy(ForwardRecord.WIH, grp, weightIh[grp].data());        // (G, in)
-                float[] whhRows = buf.copy(ForwardRecord.WHH, grp, weightHh[grp].data());    // (G, H)
+                float[] wih = ForwardRecord.weight(record, buf, ForwardRecord.WIH, grp, weightIh[grp].data());      // (G, in)
+                float[] whhRows = ForwardRecord.weight(record, buf, ForwardRecord.WHH, grp, weightHh[grp].data());  // (G, H)
                 PackedB whh = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whhRows, g, hidden);  // W_hhᵀ (H, G)
-                if (record != null) {
-                    record.weightIh[grp] = wih;
-                    record.weightHh[grp] = whhRows;
-                }
                 float[] b = null;
                 if (config.bias()) {
                     float[] bih = buf.copy(ForwardRecord.BIH, grp, biasIh[grp].data());
@@ -990,6 +986,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     + " carries no graph");
         }
         r.checkSavedOutput();
+        r.checkSavedWeights();
         checkGradShape("gradOutput", gradOutput, output, "output");
         checkGradShape("gradHn", gradHn, hN, "h_n");
         int seqLen = r.seqLen;
