@@ -376,26 +376,31 @@ final class GatedLayers {
                 // dW_ih = dAᵀ·X over all L·N rows.
                 if (lay != null && lay.perStep) {
                     RNNBase.gradWeightAlive(lay, g, in, dA, x, dWih);
+                    RNNBase.accumulate(m.weightIh[grp], dWih);
                 } else {
-                    Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                    RNNBase.accumulateProduct(m.weightIh[grp], g, in, rows, dA, 0, g, x, 0, in, dWih);
                 }
-                RNNBase.accumulate(m.weightIh[grp], dWih);
                 // dW_hh = Σ_t dA_hᵀ·h_prev(t): rows whose previous state is an output row are contiguous
                 // (t ≥ 1 forward, t ≤ L−2 reverse); the first processed step reads h_0.
                 int prevRows = (seqLen - 1) * batch;
                 int dAOut = dir == 0 ? batch * g : 0;
                 int hOutOff = (dir == 0 ? 0 : batch * dh) + dir * hOut;
                 int dAFirst = dir == 0 ? 0 : prevRows * g;
-                if (lay != null && lay.perStep) {
-                    RNNBase.gradRecurrentAlive(lay, dir, g, hOut, dh, dGh, out, dWhh);
+                if ((lay == null || !lay.perStep) && r.h0 == null) {   // no h_0 term: the product is the whole gradient
+                    RNNBase.accumulateProduct(m.weightHh[grp], g, hOut, prevRows, dGh, dAOut, g, out, hOutOff, dh,
+                            dWhh);
                 } else {
-                    Kernels.sgemm(true, false, g, hOut, prevRows, 1f, dGh, dAOut, g, out, hOutOff, dh, 0f, dWhh, 0,
-                            hOut);
+                    if (lay != null && lay.perStep) {
+                        RNNBase.gradRecurrentAlive(lay, dir, g, hOut, dh, dGh, out, dWhh);
+                    } else {
+                        Kernels.sgemm(true, false, g, hOut, prevRows, 1f, dGh, dAOut, g, out, hOutOff, dh, 0f,
+                                dWhh, 0, hOut);
+                    }
+                    if (r.h0 != null) {
+                        RNNBase.addH0Term(lay, dir, seqLen, batch, g, hOut, dGh, dAFirst, r.h0, grp, dWhh);
+                    }
+                    RNNBase.accumulate(m.weightHh[grp], dWhh);
                 }
-                if (r.h0 != null) {
-                    RNNBase.addH0Term(lay, dir, seqLen, batch, g, hOut, dGh, dAFirst, r.h0, grp, dWhh);
-                }
-                RNNBase.accumulate(m.weightHh[grp], dWhh);
                 if (c.bias()) {
                     Kernels.columnSums(dA, rows, g, acc, dBias);
                     RNNBase.accumulate(m.biasIh[grp], dBias);
@@ -405,9 +410,8 @@ final class GatedLayers {
                     RNNBase.accumulate(m.biasHh[grp], dBias);
                 }
                 if (proj > 0) {   // dW_hr = Σ_t dh_tᵀ·h̃_t
-                    Kernels.sgemm(true, false, proj, hidden, rows, 1f, dHs, 0, proj, r.hTilde[grp], 0, hidden,
-                            0f, dWhr, 0, hidden);
-                    RNNBase.accumulate(m.weightHr[grp], dWhr);
+                    RNNBase.accumulateProduct(m.weightHr[grp], proj, hidden, rows, dHs, 0, proj, r.hTilde[grp], 0,
+                            hidden, dWhr);
                 }
                 // dX = dA·W_ih; the second direction adds to the first. Layer 0's dX is the input
                 // gradient: skipped when the caller did not ask for it.

@@ -2,6 +2,7 @@ package dev.jrnn.nn;
 
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.tensor.Generator;
+import dev.jrnn.tensor.internal.GemmEngine;
 import dev.jrnn.tensor.internal.PackedB;
 import dev.jrnn.tensor.internal.TensorAccess;
 import dev.jrnn.tensor.Tensor;
@@ -1051,26 +1052,30 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 float[] dWih = ws.dWih[layer];
                 if (lay != null && lay.perStep) {
                     gradWeightAlive(lay, g, in, dA, x, dWih);
+                    accumulate(weightIh[grp], dWih);
                 } else {
-                    Kernels.sgemm(true, false, g, in, rows, 1f, dA, 0, g, x, 0, in, 0f, dWih, 0, in);
+                    accumulateProduct(weightIh[grp], g, in, rows, dA, 0, g, x, 0, in, dWih);
                 }
-                accumulate(weightIh[grp], dWih);
                 // dW_hh = Σ_t dA_tᵀ·h_prev(t): the rows whose previous state is an output row are
                 // contiguous (t ≥ 1 forward, t ≤ L−2 reverse), then the first processed step reads h_0.
                 int prevRows = (seqLen - 1) * batch;
                 int dAOut = dir == 0 ? batch * g : 0;
                 int hOut = (dir == 0 ? 0 : batch * dh) + dir * hidden;
                 int dAFirst = dir == 0 ? 0 : prevRows * g;
-                if (lay != null && lay.perStep) {
-                    gradRecurrentAlive(lay, dir, g, hidden, dh, dA, out, ws.dWhh);
+                if ((lay == null || !lay.perStep) && r.h0 == null) {   // no h_0 term: the product is the whole gradient
+                    accumulateProduct(weightHh[grp], g, hidden, prevRows, dA, dAOut, g, out, hOut, dh, ws.dWhh);
                 } else {
-                    Kernels.sgemm(true, false, g, hidden, prevRows, 1f, dA, dAOut, g, out, hOut, dh,
-                            0f, ws.dWhh, 0, hidden);
+                    if (lay != null && lay.perStep) {
+                        gradRecurrentAlive(lay, dir, g, hidden, dh, dA, out, ws.dWhh);
+                    } else {
+                        Kernels.sgemm(true, false, g, hidden, prevRows, 1f, dA, dAOut, g, out, hOut, dh,
+                                0f, ws.dWhh, 0, hidden);
+                    }
+                    if (r.h0 != null) {
+                        addH0Term(lay, dir, seqLen, batch, g, hidden, dA, dAFirst, r.h0, grp, ws.dWhh);
+                    }
+                    accumulate(weightHh[grp], ws.dWhh);
                 }
-                if (r.h0 != null) {
-                    addH0Term(lay, dir, seqLen, batch, g, hidden, dA, dAFirst, r.h0, grp, ws.dWhh);
-                }
-                accumulate(weightHh[grp], ws.dWhh);
                 if (config.bias()) {
                     Kernels.columnSums(dA, rows, g, ws.acc, ws.dBias);
                     accumulate(biasIh[grp], ws.dBias);
@@ -1227,6 +1232,30 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     /** {@code p.grad += values} (values row-major in p's shape), in place: the same additions as {@code addInPlace}. */
+    /**
+     * {@code p.grad += Aᵀ·B}: a weight gradient {@code (m, n)} summed over {@code k} rows, with {@code A}
+     * stored {@code (k, m)} (leading dimension {@code lda}) and {@code B} stored {@code (k, n)}. With one
+     * K block ({@code 0 < k ≤ KC}) and a contiguous gradient, the product is written straight into the
+     * gradient with {@code beta = 1}: the GEMM then rounds {@code acc + grad} once per element, the bits of
+     * computing {@code dW} and adding it, without a separate pass over both arrays (for a 1760² weight,
+     * 12 MiB read twice and written once). Otherwise {@code dW} receives the product, which is then added
+     * ({@link #accumulate}).
+     *
+     * @param dW scratch of at least {@code m·n} floats, used only on the second path
+     */
+    static void accumulateProduct(Parameter p, int m, int n, int k, float[] a, int aOff, int lda, float[] b,
+                                  int bOff, int ldb, float[] dW) {
+        Tensor g = p.grad();
+        if (k > 0 && k <= GemmEngine.KC && g.isContiguous()) {
+            Kernels.sgemm(true, false, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, 1f,
+                    TensorAccess.storage(g), TensorAccess.offset(g), n);
+            TensorAccess.markWritten(g);
+            return;
+        }
+        Kernels.sgemm(true, false, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, 0f, dW, 0, n);
+        accumulate(p, dW);
+    }
+
     static void accumulate(Parameter p, float[] values) {
         Tensor g = p.grad();
         if (!g.isContiguous()) {
