@@ -292,6 +292,24 @@ public final class GemmEngine {
      */
     static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
                       float[] dst, int dOff) {
+        if (!transB) {
+            // Row by row: each row of the block is read once, front to back. Panel by panel, every row
+            // would be visited once per panel for 128 bytes, a strided walk the prefetchers follow poorly.
+            int full = nc - nc % NR;
+            int panelStride = kc * NR;
+            for (int kk = 0; kk < kc; kk++) {
+                int s = bOff + (pc + kk) * ldb + jc;
+                int d = dOff + kk * NR;
+                for (int jp = 0; jp < full; jp += NR, d += panelStride) {
+                    System.arraycopy(b, s + jp, dst, d, NR);
+                }
+                if (full < nc) {
+                    System.arraycopy(b, s + full, dst, d, nc - full);
+                    Arrays.fill(dst, d + nc - full, d + NR, 0f);
+                }
+            }
+            return;
+        }
         for (int jp = 0; jp < nc; jp += NR) {
             packBPanel(transB, b, bOff, ldb, pc, kc, jc + jp, Math.min(NR, nc - jp), dst, dOff + (jp / NR) * kc * NR);
         }
