@@ -100,10 +100,7 @@ public final class Kernels {
      */
     public static void tanhBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
                                     float[] dA, int dAOff, int n) {
-        for (int i = 0; i < n; i++) {
-            float y = h[hOff + i];
-            dA[dAOff + i] = (dh[dhOff + i] + dOut[dOutOff + i]) * (1f - y * y);
-        }
+        Activations.tanhBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
     }
 
     /**

@@ -92,6 +92,28 @@ public final class Activations {
     }
 
     /**
+     * Backward of {@code h = tanh(a)} with two upstream gradients of {@code h} added:
+     * {@code dA[dAOff + i] = (dh[dhOff + i] + dOut[dOutOff + i]) * (1 - h[hOff + i]²)} for {@code i < n},
+     * each operation rounded to float in that order (no fused multiply-add), on both paths.
+     *
+     * @param dh the first upstream gradient, not modified
+     * @param dOut the second upstream gradient, not modified
+     * @param h the forward output, not modified
+     * @param dA the result, modified (may alias {@code dh} or {@code dOut} at the same offset)
+     * @param n number of elements, {@code >= 0}
+     */
+    public static void tanhBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                                    float[] dA, int dAOff, int n) {
+        check(dh, dhOff, dA, dAOff, n);
+        check(dOut, dOutOff, h, hOff, n);
+        if (Simd.vectorEnabled()) {
+            VectorMath.tanhBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
+        } else {
+            FastMath.tanhBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
+        }
+    }
+
+    /**
      * Backward of {@code h = relu(a)} with two upstream gradients of {@code h} added:
      * {@code dA[dAOff + i] = h[hOff + i] <= 0 ? 0 : dh[dhOff + i] + dOut[dOutOff + i]} for {@code i < n}.
      * The derivative at exactly 0 is 0, and a NaN {@code h} passes the gradient, both as torch's

@@ -185,6 +185,15 @@ public final class FastMath {
         }
     }
 
+    /** {@link Activations#tanhBackward}, one element at a time. */
+    public static void tanhBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                                    float[] dA, int dAOff, int n) {
+        for (int i = 0; i < n; i++) {
+            float y = h[hOff + i];
+            dA[dAOff + i] = (dh[dhOff + i] + dOut[dOutOff + i]) * (1f - y * y);
+        }
+    }
+
     /** {@link Activations#reluBackward}, one element at a time. */
     public static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
                                     float[] dA, int dAOff, int n) {

@@ -208,6 +208,27 @@ final class VectorMath {
      * scalar loop it replaces ran at about 7 ns per element on Zen 4 (a relu's signs are a coin toss
      * for the branch predictor).
      */
+    static void tanhBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                             float[] dA, int dAOff, int n) {
+        int bound = F.loopBound(n);
+        if (bound > 0) {
+            tanhBackwardVectors(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, bound);
+        }
+        FastMath.tanhBackward(dh, dhOff + bound, dOut, dOutOff + bound, h, hOff + bound, dA, dAOff + bound,
+                n - bound);
+    }
+
+    /** The whole vectors of {@link #tanhBackward}: {@code bound} a positive multiple of 16; mul, sub, mul (no FMA). */
+    private static void tanhBackwardVectors(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                                            float[] dA, int dAOff, int bound) {
+        for (int i = 0; i < bound; i += F.length()) {
+            FloatVector y = FloatVector.fromArray(F, h, hOff + i);
+            FloatVector g = FloatVector.fromArray(F, dh, dhOff + i).add(FloatVector.fromArray(F, dOut, dOutOff + i));
+            FloatVector d = FloatVector.broadcast(F, 1f).sub(y.mul(y));
+            g.mul(d).intoArray(dA, dAOff + i);
+        }
+    }
+
     static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
                              float[] dA, int dAOff, int n) {
         int bound = F.loopBound(n);

@@ -240,6 +240,53 @@ class FastMathTest {
                 .isInstanceOf(NullPointerException.class).hasMessage("src");
     }
 
+    /**
+     * {@code (dh + dOut)·(1 − h²)} with every operation rounded to float in that order, no FMA: each step
+     * is computed in double and rounded once, which is the float operation's result (53 ≥ 2·24 + 2), so
+     * the reference is independent of either path. Both the dispatcher and the vector loop itself.
+     */
+    @Test
+    void tanhBackwardRoundsEachOperationInOrder() {
+        SplittableRandom rng = TestSupport.rng(14);
+        float[] specialH = {0f, -0f, Float.NaN, 1f, -1f, 0.99999994f, 1e-20f, Float.POSITIVE_INFINITY, 3e19f};
+        float[] specialG = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 1e38f};
+        for (int n : new int[] {0, 1, 15, 16, 17, 48, 100, 1003}) {
+            float[] h = new float[n + 9];
+            float[] dh = new float[n + 9];
+            float[] dOut = new float[n + 9];
+            for (int i = 0; i < h.length; i++) {
+                boolean special = rng.nextInt(5) == 0;
+                h[i] = special ? specialH[rng.nextInt(specialH.length)] : (float) (rng.nextDouble() * 2 - 1);
+                dh[i] = special && rng.nextBoolean() ? specialG[rng.nextInt(specialG.length)] : (float) rng.nextGaussian();
+                dOut[i] = special && rng.nextBoolean() ? specialG[rng.nextInt(specialG.length)] : (float) rng.nextGaussian();
+            }
+            float[] paths = Simd.vectorEnabled() ? new float[2 * (n + 20)] : new float[n + 20];
+            java.util.Arrays.fill(paths, -7f);
+            Activations.tanhBackward(dh, 2, dOut, 5, h, 4, paths, 3, n);
+            if (Simd.vectorEnabled()) {   // the vector loop itself, not only the dispatcher
+                VectorMathCalls.tanhBackward(dh, 2, dOut, 5, h, 4, paths, n + 20 + 3, n);
+            }
+            for (int copy = 0; copy < paths.length / (n + 20); copy++) {
+                int base = copy * (n + 20);
+                for (int i = 0; i < n + 20; i++) {
+                    float got = paths[base + i];
+                    if (i < 3 || i >= 3 + n) {
+                        assertThat(got).as("untouched %d", i).isEqualTo(-7f);
+                        continue;
+                    }
+                    int k = i - 3;
+                    double y = h[4 + k];
+                    float sum = (float) ((double) dh[2 + k] + (double) dOut[5 + k]);
+                    float square = (float) (y * y);
+                    float slope = (float) (1.0 - square);
+                    float expected = (float) ((double) sum * (double) slope);
+                    assertThat(Float.floatToIntBits(got)).as("n=%d i=%d h=%s dh=%s dOut=%s", n, k, y, dh[2 + k],
+                            dOut[5 + k]).isEqualTo(Float.floatToIntBits(expected));
+                }
+            }
+        }
+    }
+
     @Test
     void reluBackwardSelectsTheSumWhereTheOutputIsPositiveOrNaN() {
         SplittableRandom rng = TestSupport.rng(13);

@@ -25,6 +25,11 @@ final class VectorMathCalls {
         VectorMath.relu(s, so, d, dO, n);
     }
 
+    static void tanhBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
+                             float[] dA, int dAOff, int n) {
+        VectorMath.tanhBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
+    }
+
     static void reluBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
                              float[] dA, int dAOff, int n) {
         VectorMath.reluBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
