@@ -41,6 +41,7 @@ final class VectorWarmup {
         VectorMath.tanh(x, 0, y, 0, 16);
         VectorMath.sigmoid(x, 0, y, 0, 16);
         VectorMath.relu(x, 0, y, 0, 16);
+        VectorMath.tanhBackward(x, 0, x, 16, x, 32, y, 0, 16);
         VectorMath.reluBackward(x, 0, x, 16, x, 32, y, 0, 16);
         if (!VectorGemmKernel.supported()) {
             return; // the 512-bit kernels are not used on this CPU
