@@ -1016,7 +1016,6 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] dH0 = new float[layers * dirs * batch * hidden];  // (D·layers, N, H)
         float[] dA = ws.dA;
         float[] dhRun = ws.dh;
-        boolean tanh = config.mode() == Mode.RNN_TANH;
         for (int layer = layers - 1; layer >= 0; layer--) {
             int in = config.layerInputSize(layer);
             float[] x = r.inputs[layer];
@@ -1035,15 +1034,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 for (int s = 0; s < seqLen; s++) {
                     int t = dir == 0 ? seqLen - 1 - s : s;
                     int m = lay == null ? batch : lay.batchSize(t);
-                    for (int n = 0; n < m; n++) {
-                        int o = (t * batch + n) * dh + dir * hidden;
-                        int a = (t * batch + n) * g;
-                        if (tanh) {
-                            Kernels.tanhBackward(dhRun, n * hidden, dCur, o, out, o, dA, a, hidden);
-                        } else {
-                            Kernels.reluBackward(dhRun, n * hidden, dCur, o, out, o, dA, a, hidden);
-                        }
-                    }
+                    ws.stepGrad.rnn(m, batch, t, dhRun, dCur, out, t * batch * dh + dir * hidden, dh, dA);
                     Kernels.sgemmPacked(m, 1f, dA, t * batch * g, g, whh, 0f, dhRun, 0, hidden);
                 }
                 System.arraycopy(dhRun, 0, dH0, grp * batch * hidden, batch * hidden);
@@ -1293,8 +1284,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         final float[] dWhh;     // (G, H)
         final float[] dBias;    // (G)
         final double[] acc;     // (G) column-sum accumulator
+        final StepGrad stepGrad;
 
         BackwardWorkspace(RNNConfig c, int seqLen, int batch) {
+            stepGrad = new StepGrad(c);
             this.seqLen = seqLen;
             this.batch = batch;
             int rows = seqLen * batch;

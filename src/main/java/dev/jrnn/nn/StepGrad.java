@@ -1,12 +1,14 @@
 package dev.jrnn.nn;
 
 import dev.jrnn.nn.internal.GruStep;
+import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.nn.internal.LstmStep;
 import dev.jrnn.nn.internal.RowParallel;
 
 /**
- * The gate math of one LSTM or GRU backward time step ({@link GatedLayers#backward}), over the step's
- * alive batch rows: {@link LstmStep#backward} / {@link GruStep#backward} per row. Rows are independent
+ * The gate math of one backward time step over the step's alive batch rows: {@link LstmStep#backward} /
+ * {@link GruStep#backward} per row ({@link GatedLayers#backward}), or a plain RNN's {@code tanh}/{@code relu}
+ * derivative ({@link RNNBase#backward}). Rows are independent
  * (each reads and writes only its own slices of the running gradients, of {@code dA} and of the scratch),
  * so {@link RowParallel} may split them across threads without changing a bit.
  *
@@ -15,6 +17,7 @@ import dev.jrnn.nn.internal.RowParallel;
  */
 final class StepGrad extends RowParallel {
 
+    private final Mode mode;
     private final boolean lstm;
     private final int hidden;
     private final int g;
@@ -30,7 +33,7 @@ final class StepGrad extends RowParallel {
     private float[] dht;
     private float[] dc;
     private float[] gates;
-    private float[] saved;   // LSTM: the cells (L, N, H); GRU: gh_n + b_hn (L, N, H)
+    private float[] saved;   // LSTM: the cells (L, N, H); GRU: gh_n + b_hn (L, N, H); RNN: the output
     private float[] prev;
     private int prevOff;
     private int prevStride;
@@ -42,11 +45,13 @@ final class StepGrad extends RowParallel {
     private float[] dGh;
 
     StepGrad(RNNConfig config) {
-        this.lstm = config.mode() == Mode.LSTM;
+        this.mode = config.mode();
+        this.lstm = mode == Mode.LSTM;
         this.hidden = config.hiddenSize();
         this.g = config.gateSize();
-        // work units per row: an LSTM row runs one tanh and about 20 flops per element, a GRU row the flops
-        this.workPerRow = (lstm ? 3L : 2L) * hidden;
+        // work units per row: an LSTM row runs one tanh and about 20 flops per element, a GRU row the flops,
+        // a plain RNN row one pass of three reads and a write
+        this.workPerRow = (lstm ? 3L : mode == Mode.GRU ? 2L : 1L) * hidden;
     }
 
     /** {@return the threads a step of {@code alive} rows is split across} */
@@ -114,6 +119,39 @@ final class StepGrad extends RowParallel {
         split(alive, parts);
     }
 
+    /**
+     * One plain RNN backward step of rows {@code [0, alive)} at time {@code t}: {@code dA = (dh + dCur) ⊙ f'},
+     * with {@code f'} from the forward output ({@code 1 − h²} for tanh, {@code h > 0} for relu).
+     *
+     * @param dh the running {@code ∂L/∂h (N, H)}; not modified
+     * @param dCur the output gradient, row {@code n} at {@code outOff + n·stride}; not modified
+     * @param out the forward output, row {@code n} at {@code outOff + n·stride} (the same layout); not modified
+     * @param dA receives {@code ∂L/∂a}, row {@code (t·N + n)·G}; modified
+     */
+    void rnn(int alive, int batch, int t, float[] dh, float[] dCur, float[] out, int outOff, int stride, float[] dA) {
+        int parts = threadsFor(alive);
+        if (parts == 1) {
+            rnnRows(batch, t, dh, dCur, out, outOff, stride, dA, 0, alive);
+            return;
+        }
+        set(batch, t, dh, dCur, outOff, stride, null, out, null, 0, null, 0, 0, dA);
+        split(alive, parts);
+    }
+
+    private void rnnRows(int batch, int t, float[] dh, float[] dCur, float[] out, int outOff, int stride, float[] dA,
+                         int from, int to) {
+        boolean tanh = mode == Mode.RNN_TANH;
+        for (int n = from; n < to; n++) {
+            int o = outOff + n * stride;
+            int a = (t * batch + n) * g;
+            if (tanh) {
+                Kernels.tanhBackward(dh, n * hidden, dCur, o, out, o, dA, a, hidden);
+            } else {
+                Kernels.reluBackward(dh, n * hidden, dCur, o, out, o, dA, a, hidden);
+            }
+        }
+    }
+
     private void set(int batch, int t, float[] dh, float[] dCur, int outOff, int dOutStride, float[] gates,
                      float[] saved, float[] prev, int prevOff, float[] init, int initOff, int firstRow, float[] dA) {
         this.batch = batch;
@@ -152,7 +190,9 @@ final class StepGrad extends RowParallel {
 
     @Override
     protected void rows(int from, int to) {
-        if (lstm) {
+        if (mode.isPlainRnn()) {
+            rnnRows(batch, t, dh, dCur, saved, outOff, dOutStride, dA, from, to);
+        } else if (lstm) {
             lstmRows(batch, t, dh, dCur, outOff, dOutStride, dht, dc, gates, saved, prev, prevOff, init, initOff,
                     firstRow, tanhC, dA, from, to);
         } else {

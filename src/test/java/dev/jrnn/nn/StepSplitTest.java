@@ -148,6 +148,37 @@ class StepSplitTest {
         });
     }
 
+    /** The plain RNN's backward step (tanh derivative), stacked and bidirectional, from an initial state. */
+    @Test
+    void rnnTanhBackwardStackFromAnInitialState() {
+        RNNConfig c = RNNConfig.rnn(16, 512).withNumLayers(2).withBidirectional(true);
+        RNN m = new RNN(c, 16L);
+        Tensor x = input(4, 32, 16);
+        Tensor h0 = Tensor.normal(new Generator(17), 0f, 1f, 4, 32, 512);
+        checkGradients(c, 32, m, () -> {
+            RNNOutput o = m.forward(x, h0);
+            RNNGradients g = o.backward(Tensor.ones(o.output().shape()), Tensor.ones(o.hN().shape()), true);
+            return new float[][] {g.input().toArray(), g.h0().toArray()};
+        });
+    }
+
+    /** Variable lengths with relu: only the alive rows of a step are computed, split or not. */
+    @Test
+    void packedRnnReluBackward() {
+        RNNConfig c = RNNConfig.rnn(16, 512).withNonlinearity("relu").withBidirectional(true);
+        RNN m = new RNN(c, 18L);
+        Tensor x = input(5, 40, 16);
+        int[] lengths = new int[40];
+        for (int n = 0; n < lengths.length; n++) {
+            lengths[n] = 5 - n % 4;
+        }
+        checkGradients(c, 40, m, () -> {
+            RNNOutput o = m.forward(x, lengths, null);
+            RNNGradients g = o.backward(Tensor.ones(o.output().shape()), Tensor.ones(o.hN().shape()), true);
+            return new float[][] {o.output().toArray(), g.input().toArray(), g.h0().toArray()};
+        });
+    }
+
     private static void checkGradients(RNNConfig c, int batch, RNNBase m, Supplier<float[][]> step) {
         Threads.setCount(2);
         assertThat(new StepGrad(c).threadsFor(batch)).as("the backward step is split at 2 threads").isEqualTo(2);
