@@ -247,66 +247,63 @@ class FastMathTest {
      */
     @Test
     void tanhBackwardRoundsEachOperationInOrder() {
-        SplittableRandom rng = TestSupport.rng(14);
         float[] specialH = {0f, -0f, Float.NaN, 1f, -1f, 0.99999994f, 1e-20f, Float.POSITIVE_INFINITY, 3e19f};
         float[] specialG = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 1e38f};
-        for (int n : new int[] {0, 1, 15, 16, 17, 48, 100, 1003}) {
-            float[] h = new float[n + 9];
-            float[] dh = new float[n + 9];
-            float[] dOut = new float[n + 9];
-            for (int i = 0; i < h.length; i++) {
-                boolean special = rng.nextInt(5) == 0;
-                h[i] = special ? specialH[rng.nextInt(specialH.length)] : (float) (rng.nextDouble() * 2 - 1);
-                dh[i] = special && rng.nextBoolean() ? specialG[rng.nextInt(specialG.length)] : (float) rng.nextGaussian();
-                dOut[i] = special && rng.nextBoolean() ? specialG[rng.nextInt(specialG.length)] : (float) rng.nextGaussian();
-            }
-            float[] paths = Simd.vectorEnabled() ? new float[2 * (n + 20)] : new float[n + 20];
-            java.util.Arrays.fill(paths, -7f);
-            Activations.tanhBackward(dh, 2, dOut, 5, h, 4, paths, 3, n);
-            if (Simd.vectorEnabled()) {   // the vector loop itself, not only the dispatcher
-                VectorMathCalls.tanhBackward(dh, 2, dOut, 5, h, 4, paths, n + 20 + 3, n);
-            }
-            for (int copy = 0; copy < paths.length / (n + 20); copy++) {
-                int base = copy * (n + 20);
-                for (int i = 0; i < n + 20; i++) {
-                    float got = paths[base + i];
-                    if (i < 3 || i >= 3 + n) {
-                        assertThat(got).as("untouched %d", i).isEqualTo(-7f);
-                        continue;
-                    }
-                    int k = i - 3;
-                    double y = h[4 + k];
-                    float sum = (float) ((double) dh[2 + k] + (double) dOut[5 + k]);
-                    float square = (float) (y * y);
-                    float slope = (float) (1.0 - square);
-                    float expected = (float) ((double) sum * (double) slope);
-                    assertThat(Float.floatToIntBits(got)).as("n=%d i=%d h=%s dh=%s dOut=%s", n, k, y, dh[2 + k],
-                            dOut[5 + k]).isEqualTo(Float.floatToIntBits(expected));
-                }
-            }
-        }
+        checkBackward(TestSupport.rng(14), specialH, specialG, 1, true, Activations::tanhBackward,
+                VectorMathCalls::tanhBackward, (dh, dOut, y) -> {
+                    float sum = (float) ((double) dh + (double) dOut);
+                    float slope = (float) (1.0 - (float) ((double) y * y));
+                    return (float) ((double) sum * (double) slope);
+                });
     }
 
     @Test
     void reluBackwardSelectsTheSumWhereTheOutputIsPositiveOrNaN() {
-        SplittableRandom rng = TestSupport.rng(13);
         float[] specialH = {0f, -0f, Float.NaN, 1e-45f, -1f, Float.POSITIVE_INFINITY, 3f};
         float[] specialG = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 1f};
+        // the double sum rounded to float is the float sum: double rounding is harmless for + (53 >= 2·24 + 2)
+        checkBackward(TestSupport.rng(13), specialH, specialG, 2, false, Activations::reluBackward,
+                VectorMathCalls::reluBackward,
+                (dh, dOut, y) -> !(y > 0) && !Float.isNaN(y) ? 0f : (float) ((double) dh + (double) dOut));
+    }
+
+    /** An activation backward {@code dA = f(dh, dOut, h)} as {@link Activations} and {@link VectorMath} take it. */
+    private interface BackwardKernel {
+        void run(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff, float[] dA, int dAOff, int n);
+    }
+
+    /** The expected {@code dA} element from one element of each input. */
+    private interface BackwardReference {
+        float at(float dh, float dOut, float h);
+    }
+
+    /**
+     * Runs {@code dispatch} (and, on the vector path, the vector loop itself) at offsets on lengths around
+     * the vector width, inputs sprinkled with special values, and compares every element bitwise with
+     * {@code reference}; the elements around the written range must stay untouched.
+     *
+     * @param hRange {@code h} is uniform in {@code (−hRange, hRange)} where not special
+     * @param specialOut whether {@code dOut} gets special values too
+     */
+    private static void checkBackward(SplittableRandom rng, float[] specialH, float[] specialG, double hRange,
+                                      boolean specialOut, BackwardKernel dispatch, BackwardKernel vector,
+                                      BackwardReference reference) {
         for (int n : new int[] {0, 1, 15, 16, 17, 48, 100, 1003}) {
             float[] h = new float[n + 9];
             float[] dh = new float[n + 9];
             float[] dOut = new float[n + 9];
             for (int i = 0; i < h.length; i++) {
                 boolean special = rng.nextInt(5) == 0;
-                h[i] = special ? specialH[rng.nextInt(specialH.length)] : (float) (rng.nextDouble() * 4 - 2);
+                h[i] = special ? specialH[rng.nextInt(specialH.length)] : (float) ((rng.nextDouble() * 2 - 1) * hRange);
                 dh[i] = special && rng.nextBoolean() ? specialG[rng.nextInt(specialG.length)] : (float) rng.nextGaussian();
-                dOut[i] = (float) rng.nextGaussian();
+                dOut[i] = specialOut && special && rng.nextBoolean() ? specialG[rng.nextInt(specialG.length)]
+                        : (float) rng.nextGaussian();
             }
             float[] paths = Simd.vectorEnabled() ? new float[2 * (n + 20)] : new float[n + 20];
             java.util.Arrays.fill(paths, -7f);
-            Activations.reluBackward(dh, 2, dOut, 5, h, 4, paths, 3, n);
+            dispatch.run(dh, 2, dOut, 5, h, 4, paths, 3, n);
             if (Simd.vectorEnabled()) {   // the vector loop itself, not only the dispatcher
-                VectorMathCalls.reluBackward(dh, 2, dOut, 5, h, 4, paths, n + 20 + 3, n);
+                vector.run(dh, 2, dOut, 5, h, 4, paths, n + 20 + 3, n);
             }
             for (int copy = 0; copy < paths.length / (n + 20); copy++) {
                 int base = copy * (n + 20);
@@ -317,12 +314,9 @@ class FastMathTest {
                         continue;
                     }
                     int k = i - 3;
-                    float y = h[4 + k];
-                    // the double sum rounded to float is the float sum: double rounding is harmless for + (53 >= 2·24 + 2)
-                    double sum = (double) dh[2 + k] + (double) dOut[5 + k];
-                    float expected = !(y > 0) && !Float.isNaN(y) ? 0f : (float) sum;
-                    assertThat(Float.floatToIntBits(got)).as("n=%d i=%d h=%s dh=%s", n, k, y, dh[2 + k])
-                            .isEqualTo(Float.floatToIntBits(expected));
+                    float expected = reference.at(dh[2 + k], dOut[5 + k], h[4 + k]);
+                    assertThat(Float.floatToIntBits(got)).as("copy %d n=%d i=%d h=%s dh=%s dOut=%s", copy, n, k,
+                            h[4 + k], dh[2 + k], dOut[5 + k]).isEqualTo(Float.floatToIntBits(expected));
                 }
             }
         }
