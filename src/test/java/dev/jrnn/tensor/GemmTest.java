@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jrnn.TestSupport;
+import dev.jrnn.tensor.internal.GemmEngine;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
@@ -203,7 +204,7 @@ class GemmTest {
     @Test
     void packedWeightsGiveTheSameBitsAsTheUnpackedPath() {
         SplittableRandom rng = TestSupport.rng(14);
-        int[][] shapes = {{1, 128, 128}, {16, 70, 300}, {64, 96, 520}, {3, 33, 17}};
+        int[][] shapes = {{1, 128, 128}, {16, 70, 300}, {64, 96, 520}, {3, 33, 17}, {24, 40, 2 * GemmEngine.KC + 5}};
         for (int[] s : shapes) {
             int m = s[0];
             int g = s[1];

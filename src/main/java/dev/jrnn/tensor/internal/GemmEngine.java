@@ -44,7 +44,7 @@ import java.util.Arrays;
  * }</pre>
  *
  * <p>Memory: each thread that calls (or works for) the engine keeps a workspace of
- * {@code (MC·KC + KC·NC + MR·NR)} floats ≈ 2.4 MiB, allocated on its first call, plus 1 MiB of
+ * {@code (MC·KC + KC·NC + MR·NR)} floats ≈ 4.4 MiB, allocated on its first call, plus 2 MiB of
  * scratch rows the first time it runs the scalar kernel.
  *
  * <p>Thread-safe: concurrent calls are fine (they must not write overlapping C).
@@ -58,9 +58,9 @@ public final class GemmEngine {
     /** Micro-tile columns: two 16-float AVX-512 vectors. The packed-B panel width. */
     public static final int NR = 32;
     /** K block depth; fixed for all paths because it defines the reduction order. */
-    public static final int KC = 512;
+    public static final int KC = 1024;
     /** Rows of A packed per block (a multiple of MR): {@code (MC, KC)} floats stay in L2. */
-    public static final int MC = 144;
+    public static final int MC = 96;
     /** Columns of B packed per block (a multiple of NR): {@code (KC, NC)} floats. */
     public static final int NC = 1024;
     /** Pre-packed products at most this wide with {@code K <= KC} take the vector path's narrow kernel. */
@@ -422,7 +422,7 @@ public final class GemmEngine {
         final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
         final float[] tmp = new float[MR * NR]; // (MR, NR)
         private float[][] accRows;   // (MR, CHUNK) scalar accumulators, on the scalar kernel's first call
-        private float[][] brows;     // (KC, CHUNK) rows of packed B (1 MiB), likewise
+        private float[][] brows;     // (KC, CHUNK) rows of packed B (2 MiB), likewise
 
         float[][] accRows() {
             if (accRows == null) {

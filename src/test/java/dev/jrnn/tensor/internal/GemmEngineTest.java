@@ -24,6 +24,11 @@ class GemmEngineTest {
         // the skinny paths of VectorSkinnyGemm: N <= 16 with one K block, and M = 1
         {16, 7, 7}, {2048, 7, 14}, {6, 16, 256}, {3, 9, 200}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5},
         {6, 16, 512}, {4, 10, 513},
+        // the same boundaries written against the constants, so they move with them
+        {1, 65, GemmEngine.KC + 1}, {25, 33, GemmEngine.KC + 1}, {7, 31, GemmEngine.KC - 1},
+        {9, 33, 2 * GemmEngine.KC + 6}, {13, 40, 2 * GemmEngine.KC}, {GemmEngine.MC + 1, 97, 40},
+        {GemmEngine.MC - 1, 64, 300}, {2 * GemmEngine.MC + 13, 40, GemmEngine.KC + 3},
+        {6, 16, GemmEngine.KC}, {4, 10, GemmEngine.KC + 1}, {1, 33, GemmEngine.KC + 1},
     };
 
     private static List<GemmEngine.Kernel> kernels() {
@@ -118,7 +123,7 @@ class GemmEngineTest {
         SplittableRandom rng = TestSupport.rng(11);
         int mrFull = GemmEngine.MR;
         int[][] blocks = { // mc, kc, ic, pc
-            {144, 256, 0, 0}, {144, 256, 13, 7}, {12, 16, 0, 0}, {12, 17, 5, 3}, {13, 15, 0, 1}, {1, 1, 0, 0},
+            {144, 256, 0, 0}, {144, 256, 13, 7}, {GemmEngine.MC, GemmEngine.KC, 3, 5}, {12, 16, 0, 0}, {12, 17, 5, 3}, {13, 15, 0, 1}, {1, 1, 0, 0},
             {11, 33, 2, 2}, {25, 250, 1, 0}, {143, 31, 3, 9}, {24, 32, 0, 16}, {36, 200, 7, 5},
         };
         for (boolean vector : GemmEngine.vectorKernel() ? new boolean[] {false, true} : new boolean[] {false}) {
@@ -185,7 +190,7 @@ class GemmEngineTest {
     void betaZeroOverwritesNaNGarbage() {
         SplittableRandom rng = TestSupport.rng(3);
         for (GemmEngine.Kernel kernel : kernels()) {
-            for (int[] s : new int[][] {{9, 33, 257}, {1, 5, 3}, {40, 70, 600}}) {
+            for (int[] s : new int[][] {{9, 33, 257}, {1, 5, 3}, {40, 70, 600}, {13, 40, GemmEngine.KC + 7}}) {
                 Problem p = new Problem(rng, false, true, s[0], s[1], s[2], true);
                 float[] got = p.run(kernel, 1, 1f, 0f, null);
                 for (int i = 0; i < p.m; i++) {
@@ -300,7 +305,8 @@ class GemmEngineTest {
     @Test
     void oneTwoAndThreeThreadsGiveTheSameBits() {
         SplittableRandom rng = TestSupport.rng(6);
-        int[][] big = {{200, 300, 300}, {64, 512, 520}, {300, 64, 100}, {16, 1100, 300}, {9, 9000, 40}};
+        int[][] big = {{200, 300, 300}, {64, 512, 520}, {300, 64, 100}, {16, 1100, 300}, {9, 9000, 40},
+            {GemmEngine.MC + 5, 200, GemmEngine.KC + 9}};
         for (int[] s : big) {
             for (int t = 0; t < 4; t++) {
                 Problem p = new Problem(rng, (t & 1) != 0, (t & 2) != 0, s[0], s[1], s[2], false);
