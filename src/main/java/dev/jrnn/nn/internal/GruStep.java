@@ -1,6 +1,8 @@
 package dev.jrnn.nn.internal;
 
 import dev.jrnn.tensor.internal.Activations;
+import dev.jrnn.tensor.internal.Simd;
+import dev.jrnn.tensor.internal.VectorGates;
 
 /**
  * The gate math of one GRU step for one batch row, forward and backward side by side, on raw arrays
@@ -39,7 +41,9 @@ public final class GruStep {
         int rOff = giOff;
         int nOff = giOff + 2 * hidden;
         int ghnIn = ghOff + 2 * hidden;
-        for (int j = 0; j < hidden; j++) {
+        int done = Simd.vectorEnabled()
+                ? VectorGates.gruCandidate(gi, rOff, nOff, gh, ghnIn, bhn, bOff, ghn, ghnOff, hidden) : 0;
+        for (int j = done; j < hidden; j++) {
             float hn = bhn == null ? gh[ghnIn + j] : gh[ghnIn + j] + bhn[bOff + j];
             if (ghn != null) {
                 ghn[ghnOff + j] = hn;
@@ -48,7 +52,8 @@ public final class GruStep {
         }
         Activations.tanh(gi, nOff, gi, nOff, hidden);
         int zOff = giOff + hidden;
-        for (int j = 0; j < hidden; j++) {
+        done = Simd.vectorEnabled() ? VectorGates.gruState(gi, zOff, nOff, hPrev, hPrevOff, h, hOff, hidden) : 0;
+        for (int j = done; j < hidden; j++) {
             float n = gi[nOff + j];
             float hp = hPrev == null ? 0f : hPrev[hPrevOff + j];
             h[hOff + j] = (hp - n) * gi[zOff + j] + n;
@@ -77,7 +82,11 @@ public final class GruStep {
                                 float[] ghn, int ghnOff, float[] hPrev, int hPrevOff,
                                 float[] dGi, float[] dGh, int dOff, int hidden) {
         int h = hidden;
-        for (int j = 0; j < hidden; j++) {
+        int done = Simd.vectorEnabled()
+                ? VectorGates.gruBackward(dh, dhOff, dOut, dOutOff, gates, gOff, ghn, ghnOff, hPrev, hPrevOff, dGi, dGh,
+                        dOff, hidden)
+                : 0;
+        for (int j = done; j < hidden; j++) {
             float r = gates[gOff + j];
             float z = gates[gOff + h + j];
             float n = gates[gOff + 2 * h + j];

@@ -1,6 +1,8 @@
 package dev.jrnn.nn.internal;
 
 import dev.jrnn.tensor.internal.Activations;
+import dev.jrnn.tensor.internal.Simd;
+import dev.jrnn.tensor.internal.VectorGates;
 
 /**
  * The gate math of one LSTM step for one batch row, forward and backward side by side, on raw arrays
@@ -35,13 +37,15 @@ public final class LstmStep {
         int gi = gOff;
         int gf = gOff + hidden;
         int gg = gOff + 2 * hidden;
-        for (int j = 0; j < hidden; j++) {
+        int done = Simd.vectorEnabled() ? VectorGates.lstmCell(gates, gi, gf, gg, cPrev, cPrevOff, c, cOff, hidden) : 0;
+        for (int j = done; j < hidden; j++) {
             float fc = cPrev == null ? 0f : gates[gf + j] * cPrev[cPrevOff + j];
             c[cOff + j] = fc + gates[gi + j] * gates[gg + j];
         }
         Activations.tanh(c, cOff, hTilde, hOff, hidden);
         int go = gOff + 3 * hidden;
-        for (int j = 0; j < hidden; j++) {
+        done = Simd.vectorEnabled() ? VectorGates.mulInto(gates, go, hTilde, hOff, hidden) : 0;
+        for (int j = done; j < hidden; j++) {
             hTilde[hOff + j] = gates[go + j] * hTilde[hOff + j];
         }
     }
@@ -69,7 +73,11 @@ public final class LstmStep {
                                 float[] dA, int dAOff, int hidden) {
         Activations.tanh(c, cOff, tanhC, tanhCOff, hidden);
         int h = hidden;
-        for (int j = 0; j < hidden; j++) {
+        int done = Simd.vectorEnabled()
+                ? VectorGates.lstmBackward(dhTilde, dhOff, dc, dcOff, gates, gOff, cPrev, cPrevOff, tanhC, tanhCOff, dA,
+                        dAOff, hidden)
+                : 0;
+        for (int j = done; j < hidden; j++) {
             float i = gates[gOff + j];
             float f = gates[gOff + h + j];
             float g = gates[gOff + 2 * h + j];

@@ -18,8 +18,9 @@ package dev.jrnn.tensor.internal;
  * first use for compiled code.
  *
  * <p>Only methods of the {@code Vector*} classes (and {@link FastMath}'s empty loop tails) are called,
- * on inputs that take every vector branch: each activation on 16 floats, the GEMM micro-kernel and the
- * narrow kernel with the ways of combining into C, and the three packings on full panels. None of them
+ * on inputs that take every vector branch: each activation on 16 floats, the gate arithmetic with and
+ * without its optional arrays, the GEMM micro-kernel and the narrow kernel with the ways of combining into
+ * C, and the three packings on full panels. None of them
  * initialises a class that reads {@link Simd}, which is still being initialised: {@link GemmEngine}
  * does, and initialising it from here would let two threads that start on different classes deadlock
  * on each other's class initialisation. That is why {@code VectorSkinnyGemm.singleRow} is left out: it
@@ -43,6 +44,21 @@ final class VectorWarmup {
         VectorMath.relu(x, 0, y, 0, 16);
         VectorMath.tanhBackward(x, 0, x, 16, x, 32, y, 0, 16);
         VectorMath.reluBackward(x, 0, x, 16, x, 32, y, 0, 16);
+        // the GRU and LSTM step arithmetic, with and without each optional array
+        float[] g = ramp(64, 0.01f, 0.015f);
+        float[] u = new float[64];
+        float[] v = new float[64];
+        VectorGates.gruCandidate(u, 0, 16, x, 0, null, 0, null, 0, 16);
+        VectorGates.gruCandidate(u, 0, 16, x, 0, x, 16, v, 0, 16);
+        VectorGates.gruState(g, 16, 32, null, 0, y, 0, 16);
+        VectorGates.gruState(g, 16, 32, x, 0, y, 0, 16);
+        VectorGates.gruBackward(u, 0, x, 0, g, 0, x, 16, null, 0, v, y, 0, 16);
+        VectorGates.gruBackward(u, 0, x, 0, g, 0, x, 16, x, 32, v, y, 0, 16);
+        VectorGates.lstmCell(g, 0, 16, 32, null, 0, y, 0, 16);
+        VectorGates.lstmCell(g, 0, 16, 32, x, 0, y, 0, 16);
+        VectorGates.mulInto(g, 48, y, 0, 16);
+        VectorGates.lstmBackward(x, 0, u, 0, g, 0, null, 0, x, 16, v, 0, 16);
+        VectorGates.lstmBackward(x, 0, u, 0, g, 0, x, 32, x, 16, v, 0, 16);
         if (!VectorGemmKernel.supported()) {
             return; // the 512-bit kernels are not used on this CPU
         }

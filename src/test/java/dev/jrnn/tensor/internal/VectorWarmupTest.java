@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class VectorWarmupTest {
 
     private static final String[] VECTOR_CLASSES = {"VectorMath", "VectorGemmKernel", "VectorSkinnyGemm",
-        "VectorPacking"};
+        "VectorPacking", "VectorGates"};
 
     /**
      * Left out on purpose (see {@link VectorWarmup}): it needs a {@link PackedB}, whose packing initialises
