@@ -13,7 +13,9 @@ import dev.jrnn.tensor.internal.VectorGates;
  *   h' = (h − n) ⊙ z + n      (= (1 − z) ⊙ n + z ⊙ h, PyTorch's evaluation order)
  * </pre>
  * where {@code gi = x W_ihᵀ + b_ih} (the caller folds {@code b_hr}, {@code b_hz} into its r and z
- * blocks) and {@code gh = h W_hhᵀ} without bias. Nothing is allocated. Stateless and thread-safe.
+ * blocks) and {@code gh = h W_hhᵀ} without bias. On the Vector API path the arithmetic between the
+ * activations runs through {@link VectorGates} (the same operations in the same order as the scalar
+ * loops here, which finish the tail: the same bits). Nothing is allocated. Stateless and thread-safe.
  */
 public final class GruStep {
 

@@ -12,8 +12,10 @@ import dev.jrnn.tensor.internal.VectorGates;
  *   c' = f ⊙ c + i ⊙ g
  *   h̃ = o ⊙ tanh(c')            (projected afterwards by the caller when proj_size > 0)
  * </pre>
- * The activations run through the vectorised {@link Activations} kernels on whole blocks; nothing
- * is allocated. Stateless and thread-safe.
+ * The activations run through the vectorised {@link Activations} kernels on whole blocks, and on the
+ * Vector API path the arithmetic between them through {@link VectorGates} (the same operations in the
+ * same order as the scalar loops here, which finish the tail: the same bits). Nothing is allocated.
+ * Stateless and thread-safe.
  */
 public final class LstmStep {
 
