@@ -9,7 +9,8 @@ import dev.jrnn.tensor.internal.WorkerPool;
  * <p>Defaults to the system property {@value dev.jrnn.tensor.internal.WorkerPool#THREADS_PROPERTY}
  * when set, else {@link Runtime#availableProcessors()}. Small products and small steps always run in the
  * calling thread. Results do not depend on the thread count: they are bitwise identical for 1 and N
- * threads.
+ * threads. One parallel region (a GEMM, a step's gate math) runs on at most 32 threads, however large
+ * the count.
  *
  * <p>The workers are daemon threads (they never keep the JVM alive) that spin briefly after each
  * task and then park. Thread-safe.

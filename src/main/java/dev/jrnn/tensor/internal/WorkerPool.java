@@ -9,8 +9,11 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The process-wide pool of compute workers used to split large GEMMs across cores.
  *
- * <p>Parts are claimed from a shared counter by the caller and the workers alike, so a worker that
- * is slow to wake (a busy machine) only means the caller runs more parts itself.
+ * <p>A region's parts go to up to {@value #MAX_SLOTS} slots, and the caller and the workers claim
+ * slots from one shared word. Each thread claims its own slot first (the caller slot 0, worker
+ * {@code i} slot {@code i}), so part {@code p} runs on the same core from one region to the next while
+ * every thread keeps up; then any slot still free. A worker that is slow to wake (a busy machine) only
+ * means the caller runs more parts itself.
  *
  * <p>A hand-off costs a volatile write (plus an {@code unpark} when the worker had gone to sleep):
  * workers spin on {@link Thread#onSpinWait()} for up to {@value #SPIN_NANOS} ns after their last
@@ -33,18 +36,33 @@ public final class WorkerPool {
     /** How long an idle worker spins before parking, in nanoseconds. */
     public static final long SPIN_NANOS = 200_000L;
 
-    /** A body run once per part; part 0 runs in the calling thread. */
+    /** A body run once per part, in any of the region's threads. */
     public interface Task {
         /** Runs part {@code part} of {@code parts}. */
         void run(int part);
     }
 
+    /**
+     * Most threads one parallel region runs on: one claim bit each in {@link #TICKET}. A region of more
+     * parts gives each thread's slot every {@value}-th part.
+     */
+    static final int MAX_SLOTS = 32;
+
+    private static final int SLOTS_SHIFT = 32;
+    private static final int GEN_SHIFT = 37;
+    private static final long GEN_MASK = (1L << (63 - GEN_SHIFT)) - 1;
+
     private static volatile int parallelism = defaultParallelism();
 
     private static final AtomicBoolean BUSY = new AtomicBoolean();
-    /** {@code (generation << 32) | next unclaimed part} of the current parallel region. */
+    /**
+     * The current parallel region in one word, so that a claim is checked against all of it at once:
+     * bits 37–62 its generation, bits 32–36 its slot count minus one, bits 0–31 the slots claimed so far.
+     * A worker still finishing the previous region can therefore never claim a slot of a region it has
+     * not seen, nor one past the slot count of the region it has.
+     */
     private static final AtomicLong TICKET = new AtomicLong();
-    /** Parts of the current region that have finished. */
+    /** Slots of the current region that have finished. */
     private static final AtomicInteger DONE = new AtomicInteger();
     private static final Object GROW_LOCK = new Object();
     private static volatile Worker[] workers = new Worker[0];
@@ -73,10 +91,12 @@ public final class WorkerPool {
     }
 
     /**
-     * Runs {@code task.run(p)} for every {@code p} in {@code [0, parts)}, part 0 in the calling thread
-     * and the others in workers, and returns when all are done.
+     * Runs {@code task.run(p)} exactly once for every {@code p} in {@code [0, parts)}, in the calling
+     * thread and in workers (at most {@value #MAX_SLOTS} threads), and returns when all are done. Part
+     * {@code p} normally runs in the same thread every time (part 0 in the caller), so that consecutive
+     * regions split alike find their data in the same core's cache.
      *
-     * @param task the body, called concurrently from {@code parts} threads
+     * @param task the body, called concurrently from up to {@code min(parts, MAX_SLOTS)} threads
      * @param parts number of parts, at least 1
      * @throws RuntimeException or Error the first failure of any part, rethrown here
      */
@@ -88,21 +108,22 @@ public final class WorkerPool {
             return;
         }
         try {
-            Worker[] ws = ensureWorkers(parts - 1);
+            int slots = Math.min(parts, MAX_SLOTS);
+            Worker[] ws = ensureWorkers(slots - 1);
             WorkerPool.task = task;
             WorkerPool.parts = parts;
             failure = null;
             DONE.set(0);
-            long gen = (TICKET.get() >>> 32) + 1;
-            TICKET.set(gen << 32); // publish: workers wake up and claim parts
-            for (int w = 0; w < parts - 1; w++) {
+            long gen = ((TICKET.get() >>> GEN_SHIFT) + 1) & GEN_MASK;
+            TICKET.set(gen << GEN_SHIFT | (long) (slots - 1) << SLOTS_SHIFT); // publish: workers claim slots
+            for (int w = 0; w < slots - 1; w++) {
                 if (ws[w].parked) {
                     LockSupport.unpark(ws[w]);
                 }
             }
-            runParts(gen);
+            runSlots(gen, 0);
             long spins = 0;
-            while (DONE.get() < parts) {
+            while (DONE.get() < slots) {
                 if (++spins < 1_000_000L) {
                     Thread.onSpinWait();
                 } else {
@@ -127,29 +148,41 @@ public final class WorkerPool {
     }
 
     /**
-     * Claims and runs parts of region {@code gen} until none is left. Parts are claimed, not
-     * assigned, so a worker that the OS has not scheduled yet never delays the caller: whoever is
-     * running takes its part. Which thread runs a part never changes the result.
+     * Claims and runs slots of region {@code gen} until none is left; slot {@code q} is parts
+     * {@code q, q + MAX_SLOTS, ...}. A thread first claims its own slot ({@code self}: 0 for the caller, a
+     * worker's index for a worker), so a part lands on the same core from one region to the next and
+     * each core keeps its share of a pre-packed B in its own cache. Then it claims any slot left: a
+     * worker that the OS has not scheduled yet never delays the caller, whoever is running takes its
+     * slot. Which thread runs a part never changes the result.
      */
-    private static void runParts(long gen) {
+    private static void runSlots(long gen, int self) {
         while (true) {
             long s = TICKET.get();
-            int p = (int) s;
-            if ((s >>> 32) != gen || p >= parts) {
+            if (s >>> GEN_SHIFT != gen) {
                 return;
             }
-            if (!TICKET.compareAndSet(s, s + 1)) {
+            int slots = (int) (s >>> SLOTS_SHIFT & (MAX_SLOTS - 1)) + 1;
+            int free = ~(int) s & (int) ((1L << slots) - 1);
+            if (free == 0) {
+                return;
+            }
+            int q = self < slots && (free & 1 << self) != 0 ? self : Integer.numberOfTrailingZeros(free);
+            if (!TICKET.compareAndSet(s, s | 1L << q)) {
                 continue;
             }
-            try {
-                task.run(p); // read after the claim: the region cannot have ended while p was unclaimed
-            } catch (Throwable t) {
-                if (failure == null) {
-                    failure = t;
+            // read after the claim: the region cannot end while slot q is unfinished
+            Task t = task;
+            int n = parts;
+            for (int p = q; p < n; p += MAX_SLOTS) {
+                try {
+                    t.run(p);
+                } catch (Throwable e) {
+                    if (failure == null) {
+                        failure = e;
+                    }
                 }
-            } finally {
-                DONE.incrementAndGet();
             }
+            DONE.incrementAndGet();
         }
     }
 
@@ -193,31 +226,35 @@ public final class WorkerPool {
     private static final class Worker extends Thread {
         private volatile boolean parked;
 
+        /** This worker's own slot, 1 and up (the caller's is 0). */
+        private final int index;
+
         Worker(int index) {
             super("jrnn-gemm-" + index);
+            this.index = index;
             setDaemon(true);
         }
 
         @Override
         public void run() {
-            long seen = TICKET.get() >>> 32;
+            long seen = TICKET.get() >>> GEN_SHIFT;
             while (true) {
                 long begin = System.nanoTime();
                 int spins = 0;
                 long gen;
-                while ((gen = TICKET.get() >>> 32) == seen) {
+                while ((gen = TICKET.get() >>> GEN_SHIFT) == seen) {
                     if ((++spins & 0xff) != 0 || System.nanoTime() - begin < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {
                         parked = true;
-                        if (TICKET.get() >>> 32 == seen) {
+                        if (TICKET.get() >>> GEN_SHIFT == seen) {
                             LockSupport.park(this);
                         }
                         parked = false;
                     }
                 }
                 seen = gen;
-                runParts(gen);
+                runSlots(gen, index);
             }
         }
     }
