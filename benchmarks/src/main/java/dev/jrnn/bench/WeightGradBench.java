@@ -38,6 +38,10 @@ public class WeightGradBench {
     @Param({"1760x1760x400", "512x512x3200"})
     public String shape;
 
+    /** 0: {@code dW} overwritten; 1: accumulated into, as a training step adds into {@code grad()}. */
+    @Param({"0", "1"})
+    public float beta;
+
     /** Threads the GEMM may use ({@link Threads#setCount(int)}). */
     @Param({"1", "2"})
     public int threads;
@@ -59,6 +63,6 @@ public class WeightGradBench {
     /** {@code dW = dAᵀ·X}. */
     @Benchmark
     public Tensor gradient() {
-        return Gemm.gemm(true, false, 1f, dA, x, 0f, dW);
+        return Gemm.gemm(true, false, 1f, dA, x, beta, dW);
     }
 }
