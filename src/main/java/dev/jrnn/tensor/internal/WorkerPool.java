@@ -107,6 +107,11 @@ public final class WorkerPool {
             }
             return;
         }
+        invokeParallel(task, parts);
+    }
+
+    /** {@link #invoke} once this thread holds {@link #BUSY}; releases it. */
+    private static void invokeParallel(Task task, int parts) {
         try {
             int slots = Math.min(parts, MAX_SLOTS);
             Worker[] ws = ensureWorkers(slots - 1);
