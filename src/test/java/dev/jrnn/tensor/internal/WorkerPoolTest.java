@@ -1,6 +1,7 @@
 package dev.jrnn.tensor.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -60,6 +61,22 @@ class WorkerPoolTest {
                 assertThat(runs.get(p)).as("part %d of %d", p, parts).isEqualTo(20);
             }
             assertThat(threads.size()).as("threads of a %d-part region", parts).isBetween(1, WorkerPool.MAX_SLOTS);
+        }
+    }
+
+    /** A failing part is rethrown to the caller, and every other part, in its slot too, still runs. */
+    @Test
+    void aFailingPartStopsNoOtherPart() {
+        int parts = 2 * WorkerPool.MAX_SLOTS + 5;
+        AtomicIntegerArray runs = new AtomicIntegerArray(parts);
+        assertThatThrownBy(() -> WorkerPool.invoke(p -> {
+            runs.incrementAndGet(p);
+            if (p == 3) {
+                throw new IllegalStateException("part 3 failed");
+            }
+        }, parts)).isInstanceOf(IllegalStateException.class).hasMessage("part 3 failed");
+        for (int p = 0; p < parts; p++) {
+            assertThat(runs.get(p)).as("part %d", p).isEqualTo(1);
         }
     }
 }
