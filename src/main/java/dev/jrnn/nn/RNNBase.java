@@ -637,7 +637,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
 
     /**
      * The inference forward (no record) of a dense input: {@link Recurrence#forward}, reading a contiguous
-     * input and initial state in place (no copy). Memory beyond the returned output is {@code O(N·H·layers)}
+     * input and initial state in place (no copy); a non-contiguous input (a batch-first input's time-major
+     * view) is copied into the module's workspace, so it too allocates nothing per call. Memory beyond the returned output is {@code O(N·H·layers)}
      * for a unidirectional module (see {@link Recurrence}); a steady stream of same-shape calls allocates
      * only the returned arrays (the module keeps its {@link Recurrence.Workspace}).
      *
@@ -658,7 +659,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             int dh = out.length / Math.max(1, seqLen * batch);
             return TensorAccess.wrap(out, seqLen, batch, dh).transpose(0, 1).toArray();
         }
-        return Recurrence.forward(this, readValues(timeMajor), readOffset(timeMajor), seqLen, batch,
+        return Recurrence.forward(this, timeMajor, seqLen, batch,
                 readValues(h0), readOffset(h0), readValues(c0), readOffset(c0), hN, cN, batchFirstOut);
     }
 
@@ -782,8 +783,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] zeros = h0 == null ? buf.floats(ForwardRecord.ZEROS, 0, batch * hidden) : null;  // (N, H)
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inSize = config.layerInputSize(layer);
-            // (L, N, D·H); the top layer's is the returned output, never a recycled array
-            float[] out = layer < config.numLayers() - 1
+            // (L, N, D·H); the top layer's is the returned output, never a recycled array, unless the output
+            // is returned batch-first: then the caller copies it out transposed and only the record reads it
+            boolean recycled = layer < config.numLayers() - 1 || record != null && record.batchFirst;
+            float[] out = recycled
                     ? buf.floats(ForwardRecord.OUT, layer, seqLen * batch * dh) : new float[seqLen * batch * dh];
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;

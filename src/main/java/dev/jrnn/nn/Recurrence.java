@@ -3,7 +3,9 @@ package dev.jrnn.nn;
 import dev.jrnn.nn.internal.GruStep;
 import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.nn.internal.LstmStep;
+import dev.jrnn.tensor.Tensor;
 import dev.jrnn.tensor.internal.PackedB;
+import dev.jrnn.tensor.internal.TensorAccess;
 import java.util.Arrays;
 
 /**
@@ -242,6 +244,8 @@ final class Recurrence {
         final float[][] layerOuts; // bidirectional stack: (L, N, 2·H_out) per layer below the top, or null
         final float[] timeMajor; // batch-first output: the (L, N, D·H_out) result before its transpose, or null
         final long floats;
+        /** A non-contiguous input (a batch-first input's time-major view) copied contiguous; grown on demand. */
+        private float[] input;
 
         Workspace(RNNConfig c, int seqLen, int batch, boolean batchFirstOut) {
             int layers = c.numLayers();
@@ -262,6 +266,19 @@ final class Recurrence {
             n += layerOuts == null ? 0 : (long) (layers - 1) * seqLen * batch * dh;
             n += timeMajor == null ? 0 : timeMajor.length;
             this.floats = n;
+        }
+
+        /** {@return a buffer of at least {@code n} floats for the input copy, kept for the next forward} */
+        float[] input(int n) {
+            if (input == null || input.length < n) {
+                input = new float[n];
+            }
+            return input;
+        }
+
+        /** {@return the floats this workspace holds, the input copy included} */
+        long floats() {
+            return floats + (input == null ? 0 : input.length);
         }
 
         boolean fits(RNNConfig c, int seqLen, int batch, boolean batchFirstOut) {
@@ -287,7 +304,8 @@ final class Recurrence {
     /**
      * The whole inference forward over a dense time-major input.
      *
-     * @param x {@code (L, N, H_in)} row-major from {@code xOff}; not modified
+     * @param xView {@code (L, N, H_in)} (or {@code (L, H_in)}), any strides: read in place when contiguous, else
+     *     copied into the workspace (a batch-first input's time-major view); not modified
      * @param h0 {@code (D·num_layers, N, H_out)} from {@code h0Off}, or null for zeros; not modified
      * @param c0 LSTM {@code (D·num_layers, N, H)} from {@code c0Off}, or null for zeros; not modified
      * @param hN receives {@code h_n}; modified
@@ -295,7 +313,7 @@ final class Recurrence {
      * @param batchFirstOut whether to return the output as {@code (N, L, D·H_out)} instead
      * @return the top layer's output {@code (L, N, D·H_out)} (or {@code (N, L, D·H_out)}), a new array
      */
-    static float[] forward(RNNBase m, float[] x, int xOff, int seqLen, int batch, float[] h0, int h0Off,
+    static float[] forward(RNNBase m, Tensor xView, int seqLen, int batch, float[] h0, int h0Off,
                            float[] c0, int c0Off, float[] hN, float[] cN, boolean batchFirstOut) {
         RNNConfig c = m.config;
         int layers = c.numLayers();
@@ -305,6 +323,16 @@ final class Recurrence {
         int dh = dirs * hOut;
         Group[] groups = prepare(m);
         Workspace ws = takeWorkspace(m, seqLen, batch, batchFirstOut);
+        float[] x;
+        int xOff;
+        if (xView.isContiguous()) {
+            x = TensorAccess.storage(xView);
+            xOff = TensorAccess.offset(xView);
+        } else {
+            x = ws.input(xView.numel());
+            xOff = 0;
+            TensorAccess.copyInto(xView, x, 0);
+        }
         int chunk = ws.chunk;
         Lane[] lanes = ws.lanes;
         reset(c, lanes, batch, h0, h0Off, c0, c0Off);
@@ -360,7 +388,7 @@ final class Recurrence {
                 }
             }
         }
-        if (ws.floats <= RETAIN_FLOATS) {
+        if (ws.floats() <= RETAIN_FLOATS) {
             m.spareWorkspace.set(ws);
         }
         return result;

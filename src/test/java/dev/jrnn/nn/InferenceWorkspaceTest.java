@@ -83,8 +83,10 @@ class InferenceWorkspaceTest {
     }
 
     /**
-     * After warm-up, one forward allocates at most its returned arrays plus 4 KiB (the tensor and output
-     * objects). The returned sizes are counted here from the shapes. On the Vector API path C2 may need a
+     * After warm-up, one forward allocates at most its returned arrays plus 1 KiB (the tensor and output
+     * objects: 376–704 bytes on these cases with JDK 17 and 25). The returned sizes are counted here from
+     * the shapes. A batch-first input is copied time-major into the module's workspace, not into a new
+     * array per call (which allocated 2,416 bytes more here). On the Vector API path C2 may need a
      * while before the kernels run without boxed vectors (see LongSequenceTest), so the forward is repeated
      * until one is within the budget, for at most 20 s.
      */
@@ -96,7 +98,7 @@ class InferenceWorkspaceTest {
             int batch = 4;
             Tensor x = input(k, seqLen, batch, 7);
             long floats = Alloc.forwardResultFloats(m, seqLen, batch);
-            long budget = 4 * floats + 4096;
+            long budget = 4 * floats + 1024;
             for (int i = 0; i < 300; i++) {
                 forward(m, x, i % 2 == 0, 3);
             }
