@@ -138,8 +138,9 @@ final class ForwardRecord {
 
     /**
      * Throws when the output tensor the forward returned was written in place since: it shares its array
-     * with the saved top-layer output that backward reads (PyTorch raises the same way, from the version
-     * counter of a saved tensor).
+     * with the saved top-layer output that backward reads. PyTorch 1.13 runs here, because its graph keeps
+     * its own copies of the step outputs; jrnn keeps none, so it refuses rather than compute gradients from
+     * changed activations. A batch-first forward returns a transposed copy, which backward never reads.
      */
     void checkSavedOutput() {
         if (savedOutput != null && savedOutput.version() != savedOutputVersion) {
