@@ -638,7 +638,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     /**
      * The inference forward (no record) of a dense input: {@link Recurrence#forward}, reading a contiguous
      * input and initial state in place (no copy); a non-contiguous input (a batch-first input's time-major
-     * view) is copied into the module's workspace, so it too allocates nothing per call. Memory beyond the returned output is {@code O(N·H·layers)}
+     * view) or initial state is copied into the module's workspace, so it too allocates nothing per call. Memory beyond the returned output is {@code O(N·H·layers)}
      * for a unidirectional module (see {@link Recurrence}); a steady stream of same-shape calls allocates
      * only the returned arrays (the module keeps its {@link Recurrence.Workspace}).
      *
@@ -659,8 +659,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             int dh = out.length / Math.max(1, seqLen * batch);
             return TensorAccess.wrap(out, seqLen, batch, dh).transpose(0, 1).toArray();
         }
-        return Recurrence.forward(this, timeMajor, seqLen, batch,
-                readValues(h0), readOffset(h0), readValues(c0), readOffset(c0), hN, cN, batchFirstOut);
+        return Recurrence.forward(this, timeMajor, seqLen, batch, h0, c0, hN, cN, batchFirstOut);
     }
 
     /**

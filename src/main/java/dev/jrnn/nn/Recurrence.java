@@ -235,6 +235,9 @@ final class Recurrence {
      * {@link #RETAIN_FLOATS}, so a one-off long bidirectional sequence does not pin its memory.
      */
     static final class Workspace {
+        static final int INPUT = 0;
+        static final int H0 = 1;
+        static final int C0 = 2;
         final int chunk;
         final int batch;
         final int seqLen;        // the sequence length it was built for when its size depends on it, else -1
@@ -244,8 +247,11 @@ final class Recurrence {
         final float[][] layerOuts; // bidirectional stack: (L, N, 2·H_out) per layer below the top, or null
         final float[] timeMajor; // batch-first output: the (L, N, D·H_out) result before its transpose, or null
         final long floats;
-        /** A non-contiguous input (a batch-first input's time-major view) copied contiguous; grown on demand. */
-        private float[] input;
+        /**
+         * Contiguous copies of non-contiguous arguments, grown on demand: {@link #INPUT} (a batch-first input's
+         * time-major view), {@link #H0} and {@link #C0}.
+         */
+        private final float[][] staged = new float[3][];
 
         Workspace(RNNConfig c, int seqLen, int batch, boolean batchFirstOut) {
             int layers = c.numLayers();
@@ -268,17 +274,34 @@ final class Recurrence {
             this.floats = n;
         }
 
-        /** {@return a buffer of at least {@code n} floats for the input copy, kept for the next forward} */
-        float[] input(int n) {
-            if (input == null || input.length < n) {
-                input = new float[n];
+        /**
+         * {@return {@code t}'s values row-major: its own storage when contiguous (from {@link #offset}), else a
+         * copy in this workspace's {@code slot} array (from 0), kept for the next forward; null for null}
+         */
+        float[] values(Tensor t, int slot) {
+            if (t == null || t.isContiguous()) {
+                return t == null ? null : TensorAccess.storage(t);
             }
-            return input;
+            int n = t.numel();
+            if (staged[slot] == null || staged[slot].length < n) {
+                staged[slot] = new float[n];
+            }
+            TensorAccess.copyInto(t, staged[slot], 0);
+            return staged[slot];
         }
 
-        /** {@return the floats this workspace holds, the input copy included} */
+        /** {@return where {@link #values}' array starts for {@code t}} */
+        static int offset(Tensor t) {
+            return t != null && t.isContiguous() ? TensorAccess.offset(t) : 0;
+        }
+
+        /** {@return the floats this workspace holds, the staged copies included} */
         long floats() {
-            return floats + (input == null ? 0 : input.length);
+            long n = floats;
+            for (float[] a : staged) {
+                n += a == null ? 0 : a.length;
+            }
+            return n;
         }
 
         boolean fits(RNNConfig c, int seqLen, int batch, boolean batchFirstOut) {
@@ -306,15 +329,16 @@ final class Recurrence {
      *
      * @param xView {@code (L, N, H_in)} (or {@code (L, H_in)}), any strides: read in place when contiguous, else
      *     copied into the workspace (a batch-first input's time-major view); not modified
-     * @param h0 {@code (D·num_layers, N, H_out)} from {@code h0Off}, or null for zeros; not modified
-     * @param c0 LSTM {@code (D·num_layers, N, H)} from {@code c0Off}, or null for zeros; not modified
+     * @param h0View {@code (D·num_layers, N, H_out)}, any strides (read in place when contiguous, else copied
+     *     into the workspace), or null for zeros; not modified
+     * @param c0View LSTM {@code (D·num_layers, N, H)}, likewise, or null for zeros; not modified
      * @param hN receives {@code h_n}; modified
      * @param cN LSTM: receives {@code c_n}; modified (null otherwise)
      * @param batchFirstOut whether to return the output as {@code (N, L, D·H_out)} instead
      * @return the top layer's output {@code (L, N, D·H_out)} (or {@code (N, L, D·H_out)}), a new array
      */
-    static float[] forward(RNNBase m, Tensor xView, int seqLen, int batch, float[] h0, int h0Off,
-                           float[] c0, int c0Off, float[] hN, float[] cN, boolean batchFirstOut) {
+    static float[] forward(RNNBase m, Tensor xView, int seqLen, int batch, Tensor h0View, Tensor c0View,
+                           float[] hN, float[] cN, boolean batchFirstOut) {
         RNNConfig c = m.config;
         int layers = c.numLayers();
         int dirs = c.numDirections();
@@ -323,16 +347,12 @@ final class Recurrence {
         int dh = dirs * hOut;
         Group[] groups = prepare(m);
         Workspace ws = takeWorkspace(m, seqLen, batch, batchFirstOut);
-        float[] x;
-        int xOff;
-        if (xView.isContiguous()) {
-            x = TensorAccess.storage(xView);
-            xOff = TensorAccess.offset(xView);
-        } else {
-            x = ws.input(xView.numel());
-            xOff = 0;
-            TensorAccess.copyInto(xView, x, 0);
-        }
+        float[] x = ws.values(xView, Workspace.INPUT);
+        int xOff = Workspace.offset(xView);
+        float[] h0 = ws.values(h0View, Workspace.H0);
+        int h0Off = Workspace.offset(h0View);
+        float[] c0 = ws.values(c0View, Workspace.C0);
+        int c0Off = Workspace.offset(c0View);
         int chunk = ws.chunk;
         Lane[] lanes = ws.lanes;
         reset(c, lanes, batch, h0, h0Off, c0, c0Off);

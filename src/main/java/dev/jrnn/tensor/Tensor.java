@@ -73,13 +73,39 @@ public final class Tensor {
             public void copyInto(Tensor t, float[] dst, int dstOff) {
                 int n = t.numel();
                 Objects.checkFromIndexSize(dstOff, n, dst.length);
+                int[] sh = t.shape;
+                int[] st = t.strides;
                 if (t.isContiguous()) {
                     System.arraycopy(t.data, t.offset, dst, dstOff, n);
+                } else if (n == 0) {
+                    return;
+                } else if (sh.length == 3) {   // the recurrent layers' views: no index or stride arrays
+                    copyStrided(t.data, t.offset, sh[0], st[0], sh[1], st[1], sh[2], st[2], dst, dstOff);
+                } else if (sh.length == 2) {
+                    copyStrided(t.data, t.offset, 1, 0, sh[0], st[0], sh[1], st[1], dst, dstOff);
                 } else {
                     unaryLoop(U_COPY, 0f, t.shape, t.data, t.offset, t.strides, dst, dstOff, contiguousStrides(t.shape));
                 }
             }
         });
+    }
+
+    /** Copies a strided {@code (n0, n1, n2)} view from {@code x} row-major into {@code o} from {@code oo}. */
+    private static void copyStrided(float[] x, int xo, int n0, int s0, int n1, int s1, int n2, int s2,
+                                    float[] o, int oo) {
+        for (int i = 0; i < n0; i++) {
+            for (int j = 0; j < n1; j++) {
+                int src = xo + i * s0 + j * s1;
+                if (s2 == 1) {
+                    System.arraycopy(x, src, o, oo, n2);
+                } else {
+                    for (int k = 0; k < n2; k++) {
+                        o[oo + k] = x[src + k * s2];
+                    }
+                }
+                oo += n2;
+            }
+        }
     }
 
     /** Largest number of elements a tensor may have; the storage is a single {@code float[]}. */

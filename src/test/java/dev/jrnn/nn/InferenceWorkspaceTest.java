@@ -111,4 +111,62 @@ class InferenceWorkspaceTest {
                     + " tries; its results are " + 4 * floats + " bytes, budget " + budget);
         }
     }
+    /**
+     * Initial states given as non-contiguous views (kept batch-major {@code (N, D·layers, H)} and
+     * transposed, as batch-first code often keeps them; here also narrowed from wider rows) give the bits of their contiguous copies, and after
+     * warm-up a forward from them allocates no more than one from contiguous states (not even the
+     * states' few hundred bytes): the module's workspace stages them, as it does a batch-first input.
+     */
+    @Test
+    void stridedInitialStatesAreStagedNotCopiedPerCall() {
+        for (Case k : cases()) {
+            RNNBase m = k.fresh().get();
+            RNNConfig c = m.config;
+            int seqLen = 20;
+            int batch = 3;
+            int groups = c.numLayers() * c.numDirections();
+            Tensor x = input(k, seqLen, batch, 17);
+            int hOut = c.outputHiddenSize();
+            int hidden = c.hiddenSize();
+            Tensor h0 = Tensor.normal(new Generator(18), 0f, 0.5f, batch, groups, hOut + 1).narrow(2, 1, hOut)
+                    .transpose(0, 1);
+            Tensor c0 = Tensor.normal(new Generator(19), 0f, 0.5f, batch, groups, hidden + 1).narrow(2, 1, hidden)
+                    .transpose(0, 1);
+            Runnable strided;
+            float[][] got;
+            float[][] want;
+            if (m instanceof LSTM l) {
+                LSTMState s = new LSTMState(h0, c0);
+                LSTMOutput o = l.forward(x, s);
+                got = new float[][] {o.output().toArray(), o.hN().toArray(), o.cN().toArray()};
+                LSTMOutput p = l.forward(x, new LSTMState(h0.contiguous(), c0.contiguous()));
+                want = new float[][] {p.output().toArray(), p.hN().toArray(), p.cN().toArray()};
+                strided = () -> l.forward(x, s);
+            } else {
+                RNNOutput o = m instanceof RNN r ? r.forward(x, h0) : ((GRU) m).forward(x, h0);
+                got = new float[][] {o.output().toArray(), o.hN().toArray()};
+                RNNOutput p = m instanceof RNN r ? r.forward(x, h0.contiguous()) : ((GRU) m).forward(x, h0.contiguous());
+                want = new float[][] {p.output().toArray(), p.hN().toArray()};
+                strided = m instanceof RNN r ? () -> r.forward(x, h0) : () -> ((GRU) m).forward(x, h0);
+            }
+            assertTrue(!h0.isContiguous(), "the test's h_0 must be a strided view");
+            for (int j = 0; j < want.length; j++) {
+                assertArrayEquals(want[j], got[j], k.name() + ", result " + j);
+            }
+            Tensor h0c = h0.contiguous();
+            Tensor c0c = c0.contiguous();
+            LSTMState sc = new LSTMState(h0c, c0c);
+            Runnable contiguous = m instanceof LSTM l ? () -> l.forward(x, sc)
+                    : m instanceof RNN r ? () -> r.forward(x, h0c) : () -> ((GRU) m).forward(x, h0c);
+            long floats = Alloc.forwardResultFloats(m, seqLen, batch);
+            for (int i = 0; i < 300; i++) {
+                strided.run();
+                contiguous.run();
+            }
+            long[] base = Alloc.settle(contiguous, 4 * floats + 1024, 20);
+            long[] settled = Alloc.settle(strided, base[0], 20);
+            assertTrue(settled[0] <= base[0], k.name() + ": one forward from strided states allocated " + settled[0]
+                    + " bytes after " + settled[1] + " tries, from contiguous ones " + base[0]);
+        }
+    }
 }
