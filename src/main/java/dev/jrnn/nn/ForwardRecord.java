@@ -194,12 +194,14 @@ final class ForwardRecord {
     static final int BHH = 12;     // [group] (G) b_hh copy
     static final int ZEROS = 13;   // [group] (N, H_out) zero initial state
     static final int GH = 14;      // [group] GRU (N, G) per-step h·W_hhᵀ
+    static final int H0 = 15;      // [0] the given h_0 (D·num_layers, N, H_out), copied
+    static final int C0 = 16;      // [0] LSTM: the given c_0 (D·num_layers, N, H), copied
     static final int PACKED_WHH = 0;   // [group] W_hhᵀ packed
     static final int PACKED_WHR = 1;   // [group] W_hrᵀ packed
     static final int PACKED_WHH_ROWS = 2;  // [group] W_hh (G, H_out) packed for backward's dh = dA·W_hh
     static final int PACKED_WHR_ROWS = 3;  // [group] W_hr (P, H) packed for backward
     static final int PACKED_WIH = 4;   // [group] W_ihᵀ packed for the per-chunk input projection
-    private static final int KINDS = 15;
+    private static final int KINDS = 17;
 
     /**
      * The arrays of one training forward, kept by the module between a backward and the next forward

@@ -233,9 +233,10 @@ public final class LSTM extends RNNBase {
             return new LSTMOutput(output, TensorAccess.wrap(hN, hShape), TensorAccess.wrap(cN, cShape),
                     config.numLayers(), config.numDirections(), null, LSTMOutput.EVAL_MODE);
         }
-        float[] h0 = state == null ? null : state.h().toArray();
-        float[] c0 = state == null ? null : state.c().toArray();
-        ForwardRecord record = new ForwardRecord(this, seqLen, batch, !batched, bf, h0);
+        ForwardRecord record = new ForwardRecord(this, seqLen, batch, !batched, bf, null);
+        float[] h0 = state == null ? null : record.buffers.copy(ForwardRecord.H0, 0, state.h());   // recycled copies
+        float[] c0 = state == null ? null : record.buffers.copy(ForwardRecord.C0, 0, state.c());
+        record.h0 = h0;
         record.c0 = c0;
         float[] out;
         enterTraining("training-mode forward");

@@ -439,8 +439,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
      */
     final void checkHidden(Tensor hx, int[] expected, boolean batched, String label) {
         checkHiddenRank(hx, batched);
-        int[] got = hx.shape();
-        if (!Arrays.equals(got, expected)) {
+        if (!sameShape(hx, expected)) {   // no shape clone on the way through
+            int[] got = hx.shape();
             String msg = "Expected " + label + " size " + tuple(expected) + ", got " + Arrays.toString(got);
             if (batched && got[0] == expected[1] && got[1] == expected[0] && got[2] == expected[2]) {
                 msg += "; note: the hidden state is (num_layers * num_directions, batch, hidden_size) regardless of"
@@ -448,6 +448,19 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             }
             throw new IllegalArgumentException(msg);
         }
+    }
+
+    /** {@return whether {@code t} has exactly the shape {@code shape}}, without copying its shape */
+    static boolean sameShape(Tensor t, int[] shape) {
+        if (t.dim() != shape.length) {
+            return false;
+        }
+        for (int d = 0; d < shape.length; d++) {
+            if (t.size(d) != shape[d]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The rank half of {@link #checkHidden}; PyTorch checks it before the input size. */
@@ -602,8 +615,9 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             return new RNNOutput(output, TensorAccess.wrap(hN, hShape), config.numLayers(), config.numDirections(),
                     null);
         }
-        float[] h0Values = h0 == null ? null : h0.toArray();
-        ForwardRecord record = new ForwardRecord(this, seqLen, batch, !batched, bf, h0Values);
+        ForwardRecord record = new ForwardRecord(this, seqLen, batch, !batched, bf, null);
+        float[] h0Values = h0 == null ? null : record.buffers.copy(ForwardRecord.H0, 0, h0);   // a recycled copy
+        record.h0 = h0Values;
         float[] out;
         enterTraining("training-mode forward");
         try {
@@ -1116,7 +1130,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             if (tm.isContiguous()) {
                 System.arraycopy(TensorAccess.storage(tm), TensorAccess.offset(tm), dCur, 0, rows * width);
             } else {
-                System.arraycopy(tm.toArray(), 0, dCur, 0, rows * width);
+                TensorAccess.copyInto(tm, dCur, 0);
             }
         }
     }

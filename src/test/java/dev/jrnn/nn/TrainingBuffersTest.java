@@ -141,4 +141,43 @@ class TrainingBuffersTest {
                     + " tries; the step returns " + 4 * floats + " bytes, budget " + budget);
         }
     }
+    /**
+     * A training step from given initial states, with an output gradient (batch-first for batch-first
+     * modules, so the engine reads a transposed view of it), allocates no more than the same step from
+     * zero states: the states' copies the record keeps and the time-major output gradient go into
+     * recycled arrays, not new ones per step.
+     */
+    @Test
+    void aStepFromGivenStatesWithAnOutputGradientAllocatesNoMoreThanFromZeros() {
+        for (Case k : cases()) {
+            RNNBase m = k.fresh().get();
+            RNNConfig c = m.config;
+            int seqLen = 30;
+            int batch = 4;
+            int groups = c.numLayers() * c.numDirections();
+            Tensor x = input(k, seqLen, batch, 9);
+            Tensor h0 = Tensor.normal(new Generator(10), 0f, 0.5f, groups, batch, c.outputHiddenSize());
+            Tensor c0 = Tensor.normal(new Generator(11), 0f, 0.5f, groups, batch, c.hiddenSize());
+            LSTMState state = new LSTMState(h0, c0);
+            int dh = c.numDirections() * c.outputHiddenSize();
+            Tensor gradOutput = c.batchFirst() ? Tensor.ones(batch, seqLen, dh) : Tensor.ones(seqLen, batch, dh);
+            Runnable fromStates = m instanceof LSTM l ? () -> l.forward(x, state).backward(gradOutput, null, null, false)
+                    : m instanceof RNN r ? () -> r.forward(x, h0).backward(gradOutput, null, false)
+                    : () -> ((GRU) m).forward(x, h0).backward(gradOutput, null, false);
+            Runnable fromZeros = m instanceof LSTM l ? () -> l.forward(x).backward(gradOutput, null, null, false)
+                    : m instanceof RNN r ? () -> r.forward(x).backward(gradOutput, null, false)
+                    : () -> ((GRU) m).forward(x).backward(gradOutput, null, false);
+            long floats = Alloc.forwardResultFloats(m, seqLen, batch) + Alloc.stateFloats(m, batch);
+            for (int i = 0; i < 300; i++) {
+                fromStates.run();
+                fromZeros.run();
+            }
+            long[] base = Alloc.settle(fromZeros, 4 * floats + 2560, 20);
+            long[] settled = Alloc.settle(fromStates, base[0], 20);
+            assertTrue(base[0] <= 4 * floats + 2560, k.name() + ": a step from zeros allocated " + base[0]
+                    + " bytes; the step returns " + 4 * floats);
+            assertTrue(settled[0] <= base[0], k.name() + ": a step from given states allocated " + settled[0]
+                    + " bytes after " + settled[1] + " tries, from zeros " + base[0]);
+        }
+    }
 }
