@@ -652,8 +652,8 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     /**
      * The inference forward (no record) of a dense input: {@link Recurrence#forward}, reading a contiguous
      * input and initial state in place (no copy); a non-contiguous input (a batch-first input's time-major
-     * view) or initial state is copied into the module's workspace, so it too allocates nothing per call. Memory beyond the returned output is {@code O(N·H·layers)}
-     * for a unidirectional module (see {@link Recurrence}); a steady stream of same-shape calls allocates
+     * view) or initial state is copied into the module's workspace, so it too allocates nothing per call.
+     * Memory beyond the returned output is {@code O(N·H·layers)} for a unidirectional module (see {@link Recurrence}); a steady stream of same-shape calls allocates
      * only the returned arrays (the module keeps its {@link Recurrence.Workspace}).
      *
      * @param timeMajor {@code (L, N, H_in)} (or {@code (L, H_in)} unbatched); not modified

@@ -275,8 +275,9 @@ final class Recurrence {
         }
 
         /**
-         * {@return {@code t}'s values row-major: its own storage when contiguous (from {@link #offset}), else a
-         * copy in this workspace's {@code slot} array (from 0), kept for the next forward; null for null}
+         * {@return {@code t}'s values row-major: its own storage when contiguous (from
+         * {@link RNNBase#readOffset}), else a copy in this workspace's {@code slot} array (from 0), kept for the
+         * next forward; null for null}
          */
         float[] values(Tensor t, int slot) {
             if (t == null || t.isContiguous()) {
@@ -288,11 +289,6 @@ final class Recurrence {
             }
             TensorAccess.copyInto(t, staged[slot], 0);
             return staged[slot];
-        }
-
-        /** {@return where {@link #values}' array starts for {@code t}} */
-        static int offset(Tensor t) {
-            return t != null && t.isContiguous() ? TensorAccess.offset(t) : 0;
         }
 
         /** {@return the floats this workspace holds, the staged copies included} */
@@ -348,11 +344,11 @@ final class Recurrence {
         Group[] groups = prepare(m);
         Workspace ws = takeWorkspace(m, seqLen, batch, batchFirstOut);
         float[] x = ws.values(xView, Workspace.INPUT);
-        int xOff = Workspace.offset(xView);
+        int xOff = RNNBase.readOffset(xView);
         float[] h0 = ws.values(h0View, Workspace.H0);
-        int h0Off = Workspace.offset(h0View);
+        int h0Off = RNNBase.readOffset(h0View);
         float[] c0 = ws.values(c0View, Workspace.C0);
-        int c0Off = Workspace.offset(c0View);
+        int c0Off = RNNBase.readOffset(c0View);
         int chunk = ws.chunk;
         Lane[] lanes = ws.lanes;
         reset(c, lanes, batch, h0, h0Off, c0, c0Off);
