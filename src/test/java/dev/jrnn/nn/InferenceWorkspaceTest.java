@@ -111,11 +111,13 @@ class InferenceWorkspaceTest {
                     + " tries; its results are " + 4 * floats + " bytes, budget " + budget);
         }
     }
+
     /**
      * Initial states given as non-contiguous views (kept batch-major {@code (N, D·layers, H)} and
-     * transposed, as batch-first code often keeps them; here also narrowed from wider rows) give the bits of their contiguous copies, and after
-     * warm-up a forward from them allocates no more than one from contiguous states (not even the
-     * states' few hundred bytes): the module's workspace stages them, as it does a batch-first input.
+     * transposed, as batch-first code often keeps them; here also narrowed from wider rows) give the bits
+     * of their contiguous copies, and after warm-up a forward from them allocates no more than one from
+     * contiguous states (not even the states' few hundred bytes): the module's workspace stages them, as
+     * it does a batch-first input.
      */
     @Test
     void stridedInitialStatesAreStagedNotCopiedPerCall() {

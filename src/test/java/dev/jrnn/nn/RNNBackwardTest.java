@@ -568,6 +568,7 @@ class RNNBackwardTest {
         Parameter whh = gru.namedParameters().get("weight_hh_l0");
         assertThat(whh.grad().toArray()).isNotEqualTo(new float[whh.numel()]);
     }
+
     /**
      * A batch-first training forward returns a transposed copy of the time-major output that backward
      * reads (its time-major array is a recycled record array): writing to the returned output must neither

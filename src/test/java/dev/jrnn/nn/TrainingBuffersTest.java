@@ -141,11 +141,12 @@ class TrainingBuffersTest {
                     + " tries; the step returns " + 4 * floats + " bytes, budget " + budget);
         }
     }
+
     /**
      * A training step from given initial states, with an output gradient (batch-first for batch-first
      * modules, so the engine reads a transposed view of it), allocates no more than the same step from
-     * zero states: the states' copies the record keeps and the time-major output gradient go into
-     * recycled arrays, not new ones per step.
+     * zero states: the states' copies the record keeps are recycled arrays, and the output gradient's
+     * time-major view is copied once, into the backward workspace, not into a new array per step.
      */
     @Test
     void aStepFromGivenStatesWithAnOutputGradientAllocatesNoMoreThanFromZeros() {
