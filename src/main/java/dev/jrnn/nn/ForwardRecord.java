@@ -196,18 +196,29 @@ final class ForwardRecord {
     static final int GH = 14;      // [group] GRU (N, G) per-step h·W_hhᵀ
     static final int H0 = 15;      // [0] the given h_0 (D·num_layers, N, H_out), copied
     static final int C0 = 16;      // [0] LSTM: the given c_0 (D·num_layers, N, H), copied
+    // variable-length batches (PackedLayout), whose states are kept in sorted order inside:
+    static final int HN = 17;      // [0] h_n (D·num_layers, N, H_out) before it is put back in the caller's order
+    static final int CN = 18;      // [0] LSTM c_n (D·num_layers, N, H), likewise
+    static final int STATE_H = 19; // [0] the running state rows (N, H_out) of one layer-direction
+    static final int STATE_C = 20; // [0] LSTM: the running cell rows (N, H)
+    static final int GRAD_HN = 21; // [0] backward: the given ∂L/∂h_n, sorted
+    static final int GRAD_CN = 22; // [0] backward: the given ∂L/∂c_n, sorted
+    static final int GRAD_H0 = 23; // [0] backward: ∂L/∂h_0 before it is put back in the caller's order
+    static final int GRAD_C0 = 24; // [0] backward: ∂L/∂c_0, likewise
     static final int PACKED_WHH = 0;   // [group] W_hhᵀ packed
     static final int PACKED_WHR = 1;   // [group] W_hrᵀ packed
     static final int PACKED_WHH_ROWS = 2;  // [group] W_hh (G, H_out) packed for backward's dh = dA·W_hh
     static final int PACKED_WHR_ROWS = 3;  // [group] W_hr (P, H) packed for backward
     static final int PACKED_WIH = 4;   // [group] W_ihᵀ packed for the per-chunk input projection
-    private static final int KINDS = 17;
+    private static final int KINDS = 25;
 
     /**
      * The arrays of one training forward, kept by the module between a backward and the next forward
      * ({@link RNNBase#spareRecordBuffers}), so that training steps of one shape allocate no new ones.
      * Arrays handed out are zero-filled, as new arrays would be. Used by one record at a time: a forward
-     * takes the module's buffers (or makes new ones), its backward gives them back.
+     * takes the module's buffers (or makes new ones), its backward gives them back. Evaluation forwards
+     * that do not run in {@link Recurrence} (variable-length batches, and the non-finite check) use a set of
+     * their own the same way ({@link RNNBase#spareEvalBuffers}), taken for the call and put back after it.
      */
     static final class Buffers {
         private final float[][][] floats = new float[KINDS][][];
@@ -241,8 +252,21 @@ final class ForwardRecord {
             return floats(kind, index, n, true);
         }
 
+        /** {@return the floats these buffers hold} (packed weights not counted) */
+        long floatCount() {
+            long n = 0;
+            for (float[][] byIndex : floats) {
+                if (byIndex != null) {
+                    for (float[] a : byIndex) {
+                        n += a == null ? 0 : a.length;
+                    }
+                }
+            }
+            return n;
+        }
+
         /** {@return the array of {@code n} floats for {@code (kind, index)}, zero-filled only if {@code zero}} */
-        private float[] floats(int kind, int index, int n, boolean zero) {
+        float[] floats(int kind, int index, int n, boolean zero) {
             float[][] byIndex = floats[kind];
             if (byIndex == null || byIndex.length <= index) {
                 byIndex = java.util.Arrays.copyOf(byIndex == null ? new float[0][] : byIndex, index + 1);

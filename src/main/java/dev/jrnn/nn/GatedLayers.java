@@ -34,10 +34,13 @@ final class GatedLayers {
      * @param cN LSTM: receives this group's final {@code c} {@code (N, H)}; modified
      * @param gatesWs {@code (L, N, G)} workspace used in evaluation mode; modified
      * @param rec null, or receives the activations backward needs; modified
+     * @param buf the call's arrays: the record's buffers when recording, else the caller's evaluation buffers
+     * @param w evaluation mode: this group's kept packed weights ({@link Recurrence#prepare}); null when
+     *     recording (the weights are then packed into {@code buf} and kept by the record)
      */
     static void forwardDirection(RNNBase m, int layer, int dir, float[] x, int seqLen, int batch, float[] h0,
                                  float[] c0, float[] out, float[] hN, float[] cN, float[] gatesWs, ForwardRecord rec,
-                                 PackedLayout layout) {
+                                 PackedLayout layout, ForwardRecord.Buffers buf, Recurrence.Group w) {
         RNNConfig c = m.config;
         boolean lstm = c.mode() == Mode.LSTM;
         int dirs = c.numDirections();
@@ -49,33 +52,47 @@ final class GatedLayers {
         int rows = seqLen * batch;
         int in = c.layerInputSize(layer);
         int grp = layer * dirs + dir;
-        // recycled arrays of a training forward; an evaluation (check-mode) forward gets new ones
-        ForwardRecord.Buffers buf = rec != null ? rec.buffers : new ForwardRecord.Buffers();
-        float[] wih = ForwardRecord.weight(rec, buf, ForwardRecord.WIH, grp, m.weightIh[grp].data());   // (G, in)
-        float[] whh = ForwardRecord.weight(rec, buf, ForwardRecord.WHH, grp, m.weightHh[grp].data());   // (G, H_out)
-        PackedB whhT = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whh, g, hOut); // W_hhᵀ (H_out, G)
-        float[] gates = rec == null ? gatesWs : buf.floats(ForwardRecord.GATES, grp, rows * g);   // (L, N, G)
-        float[] bhh = null;
-        float[] b = null;
-        if (c.bias()) {
-            float[] bih = buf.copy(ForwardRecord.BIH, grp, m.biasIh[grp].data());
-            bhh = buf.copy(ForwardRecord.BHH, grp, m.biasHh[grp].data());
-            b = buf.floats(ForwardRecord.BIAS, grp, g);
-            for (int j = 0; j < g; j++) {
-                b[j] = lstm || j < 2 * hidden ? bih[j] + bhh[j] : bih[j];
+        PackedB whhT;      // W_hhᵀ (H_out, G)
+        PackedB wihT;      // W_ihᵀ (in, G)
+        PackedB whrT;      // projected LSTM: W_hrᵀ (H, P); else null
+        float[] bhh;       // GRU: b_hh, whose n block is used inside r ⊙ (...); null without bias
+        float[] b;         // b_ih + b_hh (GRU: b_ih only on the n block), or null
+        if (w != null) {
+            whhT = w.whhT;
+            wihT = w.wihT;
+            whrT = w.whrT;
+            bhh = w.bhh;
+            b = w.bias;
+        } else {
+            float[] wih = ForwardRecord.weight(rec, buf, ForwardRecord.WIH, grp, m.weightIh[grp].data());   // (G, in)
+            float[] whh = ForwardRecord.weight(rec, buf, ForwardRecord.WHH, grp, m.weightHh[grp].data());   // (G, H_out)
+            whhT = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whh, g, hOut);
+            wihT = buf.packedTransposed(ForwardRecord.PACKED_WIH, grp, wih, g, in);
+            float[] whr = proj == 0 ? null
+                    : ForwardRecord.weight(rec, buf, ForwardRecord.WHR, grp, m.weightHr[grp].data());   // (P, H)
+            whrT = proj == 0 ? null : buf.packedTransposed(ForwardRecord.PACKED_WHR, grp, whr, proj, hidden);
+            bhh = null;
+            b = null;
+            if (c.bias()) {
+                float[] bih = buf.copy(ForwardRecord.BIH, grp, m.biasIh[grp].data());
+                bhh = buf.copy(ForwardRecord.BHH, grp, m.biasHh[grp].data());
+                b = buf.floats(ForwardRecord.BIAS, grp, g);
+                for (int j = 0; j < g; j++) {
+                    b[j] = lstm || j < 2 * hidden ? bih[j] + bhh[j] : bih[j];
+                }
             }
         }
+        float[] gates = rec == null ? gatesWs : buf.floats(ForwardRecord.GATES, grp, rows * g);   // (L, N, G)
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
         if (layout != null) {   // for every time step at once
-            RNNBase.projectLayout(layout, x, in, wih, b, seqLen, batch, g, gates);
-            forwardPacked(m, layout, dir, grp, seqLen, batch, h0, c0, out, hN, cN, gates, whhT, bhh, rec, buf);
+            RNNBase.projectLayout(layout, x, in, wihT, b, seqLen, batch, g, gates);
+            forwardPacked(m, layout, dir, grp, seqLen, batch, h0, c0, out, hN, cN, gates, whhT, whrT, bhh, rec, buf);
             if (rec != null) {
                 rec.gates[grp] = gates;
             }
             return;
         }
         // dense: one chunk of steps ahead of the recurrence (RNNBase.projectChunk)
-        PackedB wihT = buf.packedTransposed(ForwardRecord.PACKED_WIH, grp, wih, g, in);   // W_ihᵀ (in, G)
         int chunk = Recurrence.chunkSteps(c, seqLen, batch);
         StepMath math = buf.stepMath(c);
         float[] hPrev = h0 != null ? h0
@@ -85,8 +102,6 @@ final class GatedLayers {
         if (lstm) {
             // (L, N, H) when recording; in evaluation mode two (N, H) slots used in turn
             float[] cells = buf.floats(ForwardRecord.CELLS, grp, (rec != null ? rows : 2 * batch) * hidden);
-            float[] whr = proj == 0 ? null : ForwardRecord.weight(rec, buf, ForwardRecord.WHR, grp, m.weightHr[grp].data());   // (P, H)
-            PackedB whrT = proj == 0 ? null : buf.packedTransposed(ForwardRecord.PACKED_WHR, grp, whr, proj, hidden);
             float[] hTilde = proj == 0 ? null
                     : buf.floats(ForwardRecord.HTILDE, grp, (rec != null ? rows : batch) * hidden);
             float[] cPrev = c0;
@@ -157,10 +172,12 @@ final class GatedLayers {
      *
      * @param gates {@code (T_max, N, G)} with the input projection and biases; activated in place
      * @param whhT {@code W_hhᵀ} packed
+     * @param whrT projected LSTM: {@code W_hrᵀ} packed; else null
      */
     private static void forwardPacked(RNNBase m, PackedLayout layout, int dir, int grp, int seqLen, int batch,
                                       float[] h0, float[] c0, float[] out, float[] hN, float[] cN, float[] gates,
-                                      PackedB whhT, float[] bhh, ForwardRecord rec, ForwardRecord.Buffers buf) {
+                                      PackedB whhT, PackedB whrT, float[] bhh, ForwardRecord rec,
+                                      ForwardRecord.Buffers buf) {
         RNNConfig c = m.config;
         int hidden = c.hiddenSize();
         int hOut = c.outputHiddenSize();
@@ -168,21 +185,19 @@ final class GatedLayers {
         int g = c.gateSize();
         int dh = c.numDirections() * hOut;
         int rows = seqLen * batch;
-        StepMath math = new StepMath(c);
-        float[] hS = new float[batch * hOut];   // (N, H_out)
+        StepMath math = buf.stepMath(c);
+        float[] hS = buf.floats(ForwardRecord.STATE_H, 0, batch * hOut);   // (N, H_out)
         if (h0 != null) {
             System.arraycopy(h0, grp * batch * hOut, hS, 0, batch * hOut);
         }
         if (c.mode() == Mode.LSTM) {
-            float[] cS = new float[batch * hidden];   // (N, H)
+            float[] cS = buf.floats(ForwardRecord.STATE_C, 0, batch * hidden);   // (N, H)
             if (c0 != null) {
                 System.arraycopy(c0, grp * batch * hidden, cS, 0, batch * hidden);
             }
-            float[] cells = new float[(rec != null ? rows : batch) * hidden];   // (T, N, H) or (N, H)
-            float[] whr = proj > 0 ? ForwardRecord.weight(rec, buf, ForwardRecord.WHR, grp, m.weightHr[grp].data())
-                    : null;   // (P, H)
-            PackedB whrT = proj > 0 ? Kernels.packTransposed(whr, proj, hidden) : null;
-            float[] hTilde = proj > 0 ? new float[(rec != null ? rows : batch) * hidden] : null;
+            float[] cells = buf.floats(ForwardRecord.CELLS, grp, (rec != null ? rows : batch) * hidden);   // (T, N, H) or (N, H)
+            float[] hTilde = proj > 0 ? buf.floats(ForwardRecord.HTILDE, grp, (rec != null ? rows : batch) * hidden)
+                    : null;
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
                 int alive = layout.batchSize(t);
@@ -205,8 +220,8 @@ final class GatedLayers {
                 rec.hTilde[grp] = hTilde;
             }
         } else {
-            float[] gh = new float[batch * g];                           // (N, 3H)
-            float[] ghn = rec != null ? new float[rows * hidden] : null;  // (T, N, H)
+            float[] gh = buf.floats(ForwardRecord.GH, grp, batch * g);                               // (N, 3H)
+            float[] ghn = rec != null ? buf.floats(ForwardRecord.GHN, grp, rows * hidden) : null;    // (T, N, H)
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
                 int alive = layout.batchSize(t);
@@ -274,18 +289,32 @@ final class GatedLayers {
         float[] dIn = ws.dOutB;     // gradient of the current layer's input (L, N, in_k)
         PackedLayout lay = r.layout;
         RNNBase.loadOutputGradient(r, gradOutput, dCur, dh);
-        float[] gh = RNNBase.readValues(gradHn);   // (D·layers, N, H_out) from ghOff, read in place when contiguous
-        float[] gc = RNNBase.readValues(gradCn);   // (D·layers, N, H) from gcOff
-        int ghOff = RNNBase.readOffset(gradHn);
-        int gcOff = RNNBase.readOffset(gradCn);
-        if (lay != null) {
-            gh = gh == null ? null : lay.sortState(gradHn.toArray(), groups, hOut);
-            gc = gc == null ? null : lay.sortState(gradCn.toArray(), groups, hidden);
-            ghOff = 0;
-            gcOff = 0;
+        float[] gh;   // (D·layers, N, H_out) from ghOff, read in place when contiguous
+        float[] gc;   // (D·layers, N, H) from gcOff
+        int ghOff = 0;
+        int gcOff = 0;
+        if (lay != null) {   // sorted, into the record's buffers
+            gh = gradHn == null ? null : r.buffers.floats(ForwardRecord.GRAD_HN, 0, groups * batch * hOut, false);
+            gc = gradCn == null ? null : r.buffers.floats(ForwardRecord.GRAD_CN, 0, groups * batch * hidden, false);
+            if (gh != null) {
+                lay.sortState(gradHn, groups, hOut, gh);
+            }
+            if (gc != null) {
+                lay.sortState(gradCn, groups, hidden, gc);
+            }
+        } else {
+            gh = RNNBase.readValues(gradHn);
+            gc = RNNBase.readValues(gradCn);
+            ghOff = RNNBase.readOffset(gradHn);
+            gcOff = RNNBase.readOffset(gradCn);
         }
-        float[] dH0 = new float[groups * batch * hOut];          // (D·layers, N, H_out), returned
-        float[] dC0 = lstm ? new float[groups * batch * hidden] : null;  // (D·layers, N, H), returned
+        // (D·layers, N, H_out) and (D·layers, N, H), every row written: returned as they are, or in the
+        // caller's order for a layout (then these are the record's buffers)
+        float[] dH0 = lay != null ? r.buffers.floats(ForwardRecord.GRAD_H0, 0, groups * batch * hOut, false)
+                : new float[groups * batch * hOut];
+        float[] dC0 = !lstm ? null : lay != null
+                ? r.buffers.floats(ForwardRecord.GRAD_C0, 0, groups * batch * hidden, false)
+                : new float[groups * batch * hidden];
         float[] dA = ws.dA;
         float[] dGh = lstm ? dA : ws.dGh;
         float[] dhRun = ws.dh;
@@ -432,9 +461,10 @@ final class GatedLayers {
             dCur = dIn;
             dIn = tmp;
         }
-        r.release();
-        return new Tensor[] {r.inputGradient ? RNNBase.inputGradient(r, dCur, c.inputSize()) : null,
+        Tensor[] grads = {r.inputGradient ? RNNBase.inputGradient(r, dCur, c.inputSize()) : null,
             RNNBase.stateGradient(r, dH0, groups, hOut), lstm ? RNNBase.stateGradient(r, dC0, groups, hidden) : null};
+        r.release();   // after the results were copied out of the record's buffers
+        return grads;
     }
 
     /** Buffers of a backward pass, allocated once per {@code (L, N)} and reused (as the RNN's). */

@@ -1,6 +1,7 @@
 package dev.jrnn.nn;
 
 import dev.jrnn.tensor.Tensor;
+import dev.jrnn.tensor.internal.TensorAccess;
 
 /**
  * How a variable-length batch maps onto the engine's internal layout, and back.
@@ -30,8 +31,8 @@ final class PackedLayout {
     final int steps;            // T_max
     final int batch;            // N
     final boolean perStep;      // fill < PER_STEP_FILL: batched GEMMs per step over alive rows
-    private final int[] bs;     // (T_max) batch sizes, non-increasing
-    private final int[] order;  // (N) sorted position → original index
+    private final int[] bs;     // (T_max) batch sizes, non-increasing; never modified (may be a PackedSequence's)
+    private final int[] order;  // (N) sorted position → original index, or null for the identity; never modified
     private final boolean packed;     // external = packed data; else padded
     private final boolean batchFirst; // padded external only
     private final int paddedSteps;    // padded external only: T
@@ -47,13 +48,17 @@ final class PackedLayout {
         this.perStep = totalRows() < PER_STEP_FILL * steps * batch;
     }
 
+    /** A packed batch: shares the (immutable) sequence's index arrays, copies nothing. */
     static PackedLayout ofPacked(PackedSequence p) {
-        return new PackedLayout(p.batchSizes(), p.sortedOrIdentity(), true, false, 0);
+        return new PackedLayout(p.batchSizesView(), p.sortedIndicesView(), true, false, 0);
     }
 
-    /** A padded external batch with (validated) lengths; {@code order} from {@link RnnUtils#checkLengths}. */
+    /**
+     * A padded external batch with (validated) lengths; {@code order} from {@link RnnUtils#checkLengths}, a
+     * new array this layout keeps.
+     */
     static PackedLayout ofPadded(int[] lengths, int[] order, boolean batchFirst, int paddedSteps) {
-        return new PackedLayout(RnnUtils.batchSizes(lengths, order), order.clone(), false, batchFirst, paddedSteps);
+        return new PackedLayout(RnnUtils.batchSizes(lengths, order), order, false, batchFirst, paddedSteps);
     }
 
     /** {@return the number of sequences alive at step t} */
@@ -63,7 +68,7 @@ final class PackedLayout {
 
     /** {@return the caller's batch row of sorted position j} */
     int originalRow(int j) {
-        return order[j];
+        return order == null ? j : order[j];
     }
 
     /** {@return the number of valid rows Σ lengths} */
@@ -75,25 +80,35 @@ final class PackedLayout {
         return total;
     }
 
-    /** {@return external (packed data, or padded in its layout) → internal {@code (T_max, N, w)}, zero padding} */
-    float[] toInternal(Tensor external, int w) {
-        float[] out = new float[steps * batch * w];
-        if (packed) {
-            float[] d = external.toArray();
-            int row = 0;
-            for (int t = 0; t < steps; t++) {
-                System.arraycopy(d, row * w, out, t * batch * w, bs[t] * w);
-                row += bs[t];
-            }
-            return out;
-        }
-        float[] e = (batchFirst ? external.transpose(0, 1) : external).toArray();   // (T, N, w)
+    /**
+     * Writes the internal layout {@code (T_max, N, w)} of an external batch (packed data, or padded in its
+     * layout) into {@code out}, with zeros past each length. The tensor is read in place, whatever its
+     * strides: nothing is allocated.
+     *
+     * @param external packed data {@code (Σ lengths, w)} or the padded batch; not modified
+     * @param out at least {@code T_max·N·w} floats; the first {@code T_max·N·w} are overwritten
+     */
+    void toInternal(Tensor external, int w, float[] out) {
+        float[] src = TensorAccess.storage(external);
+        int off = TensorAccess.offset(external);
+        int strideW = external.stride(external.dim() - 1);
+        int row = 0;
         for (int t = 0; t < steps; t++) {
-            for (int j = 0; j < bs[t]; j++) {
-                System.arraycopy(e, (t * batch + order[j]) * w, out, (t * batch + j) * w, w);
+            int alive = bs[t];
+            for (int j = 0; j < alive; j++) {
+                int at;
+                if (packed) {
+                    at = off + (row + j) * external.stride(0);
+                } else {
+                    int i = originalRow(j);
+                    at = batchFirst ? off + i * external.stride(0) + t * external.stride(1)
+                            : off + t * external.stride(0) + i * external.stride(1);
+                }
+                copyRow(src, at, strideW, out, (t * batch + j) * w, w);
             }
+            java.util.Arrays.fill(out, (t * batch + alive) * w, (t + 1) * batch * w, 0f);
+            row += alive;
         }
-        return out;
     }
 
     /** {@return internal {@code (T_max, N, w)} → a new external tensor (packed data, or padded with zeros)} */
@@ -105,38 +120,56 @@ final class PackedLayout {
                 System.arraycopy(internal, t * batch * w, d, row * w, bs[t] * w);
                 row += bs[t];
             }
-            return Tensor.of(d, row, w);
+            return TensorAccess.wrap(d, row, w);
         }
         float[] e = new float[paddedSteps * batch * w];
         for (int t = 0; t < steps; t++) {
             for (int j = 0; j < bs[t]; j++) {
-                int i = order[j];
+                int i = originalRow(j);
                 int dst = batchFirst ? (i * paddedSteps + t) * w : (t * batch + i) * w;
                 System.arraycopy(internal, (t * batch + j) * w, e, dst, w);
             }
         }
-        return batchFirst ? Tensor.of(e, batch, paddedSteps, w) : Tensor.of(e, paddedSteps, batch, w);
+        return batchFirst ? TensorAccess.wrap(e, batch, paddedSteps, w) : TensorAccess.wrap(e, paddedSteps, batch, w);
     }
 
-    /** {@return states {@code (groups, N, w)} in original order → sorted order (a new array)} */
-    float[] sortState(float[] s, int groups, int w) {
-        float[] out = new float[s.length];
+    /**
+     * Writes states {@code (groups, N, w)} in the caller's order into {@code out} in sorted order, reading the
+     * tensor in place whatever its strides.
+     *
+     * @param s {@code (groups, N, w)}; not modified
+     * @param out at least {@code groups·N·w} floats; overwritten
+     */
+    void sortState(Tensor s, int groups, int w, float[] out) {
+        float[] src = TensorAccess.storage(s);
+        int off = TensorAccess.offset(s);
         for (int g = 0; g < groups; g++) {
             for (int j = 0; j < batch; j++) {
-                System.arraycopy(s, (g * batch + order[j]) * w, out, (g * batch + j) * w, w);
+                copyRow(src, off + g * s.stride(0) + originalRow(j) * s.stride(1), s.stride(2), out,
+                        (g * batch + j) * w, w);
             }
         }
-        return out;
     }
 
     /** {@return states {@code (groups, N, w)} in sorted order → original order (a new array)} */
     float[] unsortState(float[] s, int groups, int w) {
-        float[] out = new float[s.length];
+        float[] out = new float[groups * batch * w];
         for (int g = 0; g < groups; g++) {
             for (int j = 0; j < batch; j++) {
-                System.arraycopy(s, (g * batch + j) * w, out, (g * batch + order[j]) * w, w);
+                System.arraycopy(s, (g * batch + j) * w, out, (g * batch + originalRow(j)) * w, w);
             }
         }
         return out;
+    }
+
+    /** Copies {@code w} elements {@code stride} apart from {@code src[at]} to {@code dst[dstOff]} onwards. */
+    private static void copyRow(float[] src, int at, int stride, float[] dst, int dstOff, int w) {
+        if (stride == 1) {
+            System.arraycopy(src, at, dst, dstOff, w);
+            return;
+        }
+        for (int k = 0; k < w; k++) {
+            dst[dstOff + k] = src[at + k * stride];
+        }
     }
 }

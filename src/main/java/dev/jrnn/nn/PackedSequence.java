@@ -99,16 +99,14 @@ public final class PackedSequence {
         return len;
     }
 
-    /** {@return sorted position → original index; the identity when not recorded} */
-    int[] sortedOrIdentity() {
-        if (sortedIndices != null) {
-            return sortedIndices.clone();
-        }
-        int[] id = new int[batchSizes[0]];
-        for (int j = 0; j < id.length; j++) {
-            id[j] = j;
-        }
-        return id;
+    /** {@return {@code batch_sizes} itself, for the package's readers; never modified} */
+    int[] batchSizesView() {
+        return batchSizes;
+    }
+
+    /** {@return {@code sorted_indices} itself (sorted position → original index), or null for the identity; never modified} */
+    int[] sortedIndicesView() {
+        return sortedIndices;
     }
 
     /** {@return a packed sequence with the same structure and other data (a module's output)} */

@@ -63,6 +63,12 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     /** The arrays of the last training forward whose backward has run ({@link ForwardRecord.Buffers}). */
     final java.util.concurrent.atomic.AtomicReference<ForwardRecord.Buffers> spareRecordBuffers =
             new java.util.concurrent.atomic.AtomicReference<>();
+    /**
+     * The arrays of the last evaluation forward that ran {@link #runLayers} (a variable-length batch, or
+     * the non-finite check), for the next one: taken out for the call, put back afterwards.
+     */
+    final java.util.concurrent.atomic.AtomicReference<ForwardRecord.Buffers> spareEvalBuffers =
+            new java.util.concurrent.atomic.AtomicReference<>();
     /** The gate workspace of the last {@link #runLayers} (training forwards and check-mode evaluation). */
     private final java.util.concurrent.atomic.AtomicReference<float[]> spareGates =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -544,31 +550,62 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             checkHidden(c0, cShape, true, "hidden[1]");
         }
         int groups = hShape[0];
-        float[] h0s = h0 == null ? null : lay.sortState(h0.toArray(), groups, hOut);
-        float[] c0s = c0 == null ? null : lay.sortState(c0.toArray(), groups, hidden);
-        float[] hN = new float[groups * lay.batch * hOut];
-        float[] cN = lstm ? new float[groups * lay.batch * hidden] : null;
-        ForwardRecord record = isTraining() ? new ForwardRecord(this, lay.steps, lay.batch, false, false, h0s) : null;
-        if (record != null) {
-            record.layout = lay;
-            record.c0 = c0s;
-        }
-        float[] xs = lay.toInternal(input, config.inputSize());
-        float[] out;
-        if (record == null) {
-            out = runLayers(xs, lay.steps, lay.batch, h0s, c0s, hN, cN, null, lay);
-        } else {
-            enterTraining("training-mode forward");
-            try {
-                out = runLayers(xs, lay.steps, lay.batch, h0s, c0s, hN, cN, record, lay);
-            } finally {
-                exitTraining();
+        int batch = lay.batch;
+        ForwardRecord record = isTraining() ? new ForwardRecord(this, lay.steps, batch, false, false, null) : null;
+        // the record's recycled arrays, or the module's evaluation buffers: nothing below allocates per call
+        // but the returned arrays (every array taken here is overwritten whole, so none is zero-filled)
+        ForwardRecord.Buffers buf = record != null ? record.buffers : takeEvalBuffers();
+        try {
+            float[] h0s = null;
+            float[] c0s = null;
+            if (h0 != null) {
+                h0s = buf.floats(ForwardRecord.H0, 0, groups * batch * hOut, false);
+                lay.sortState(h0, groups, hOut, h0s);
+            }
+            if (c0 != null) {
+                c0s = buf.floats(ForwardRecord.C0, 0, groups * batch * hidden, false);
+                lay.sortState(c0, groups, hidden, c0s);
+            }
+            float[] hN = buf.floats(ForwardRecord.HN, 0, groups * batch * hOut, false);
+            float[] cN = lstm ? buf.floats(ForwardRecord.CN, 0, groups * batch * hidden, false) : null;
+            float[] xs = buf.floats(ForwardRecord.X, 0, lay.steps * batch * config.inputSize(), false);
+            lay.toInternal(input, config.inputSize(), xs);
+            float[] out;
+            if (record == null) {
+                out = runLayers(xs, lay.steps, batch, h0s, c0s, hN, cN, null, lay, buf);
+            } else {
+                record.h0 = h0s;
+                record.c0 = c0s;
+                record.layout = lay;
+                enterTraining("training-mode forward");
+                try {
+                    out = runLayers(xs, lay.steps, batch, h0s, c0s, hN, cN, record, lay, buf);
+                } finally {
+                    exitTraining();
+                }
+            }
+            Tensor output = lay.toExternal(out, config.numDirections() * hOut);
+            Tensor hNt = TensorAccess.wrap(lay.unsortState(hN, groups, hOut), hShape);
+            Tensor cNt = lstm ? TensorAccess.wrap(lay.unsortState(cN, groups, hidden), cShape) : null;
+            return new VariableRun(output, hNt, cNt, record);
+        } finally {
+            if (record == null) {
+                putEvalBuffers(buf);
             }
         }
-        Tensor output = lay.toExternal(out, config.numDirections() * hOut);
-        Tensor hNt = Tensor.of(lay.unsortState(hN, groups, hOut), hShape);
-        Tensor cNt = lstm ? Tensor.of(lay.unsortState(cN, groups, hidden), cShape) : null;
-        return new VariableRun(output, hNt, cNt, record);
+    }
+
+    /** {@return the module's evaluation buffers, taken out for one call, or new ones when another call has them} */
+    private ForwardRecord.Buffers takeEvalBuffers() {
+        ForwardRecord.Buffers b = spareEvalBuffers.getAndSet(null);
+        return b != null ? b : new ForwardRecord.Buffers();
+    }
+
+    /** Gives evaluation buffers back for the next call, unless they hold more than {@link Recurrence#RETAIN_FLOATS}. */
+    private void putEvalBuffers(ForwardRecord.Buffers b) {
+        if (b.floatCount() <= Recurrence.RETAIN_FLOATS) {
+            spareEvalBuffers.set(b);
+        }
     }
 
     /** The result of {@link #runVariable}. */
@@ -665,8 +702,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     final float[] runInference(Tensor timeMajor, int seqLen, int batch, Tensor h0, Tensor c0, float[] hN,
                                float[] cN, boolean batchFirstOut) {
         if (checkFinite) {   // the check scans whole layer outputs: the unchunked path, O(T) memory
+            ForwardRecord.Buffers buf = takeEvalBuffers();
             float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0 == null ? null : h0.toArray(),
-                    c0 == null ? null : c0.toArray(), hN, cN, null);
+                    c0 == null ? null : c0.toArray(), hN, cN, null, null, buf);
+            putEvalBuffers(buf);
             if (!batchFirstOut) {
                 return out;
             }
@@ -703,19 +742,22 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     /**
      * The input projection of a forward over a {@link PackedLayout}, for every time step at once:
      * {@code gates = X·W_ihᵀ (+ bias)} on the live (row, step) pairs; rows past a sequence's length are
-     * never read.
+     * never read. Below {@link PackedLayout#PER_STEP_FILL} one GEMM per step over its alive rows, else one
+     * GEMM over all rows (padding rows included, harmless).
      *
      * @param x the layer input {@code (L, N, in)}; not modified
-     * @param wih {@code (G, in)}; not modified
+     * @param wihT {@code W_ihᵀ (in, G)} packed; not modified
      * @param bias {@code (G)} or null; not modified
      * @param gates {@code (L, N, G)}; modified
      */
-    static void projectLayout(PackedLayout layout, float[] x, int in, float[] wih, float[] bias, int seqLen,
+    static void projectLayout(PackedLayout layout, float[] x, int in, PackedB wihT, float[] bias, int seqLen,
                               int batch, int g, float[] gates) {
         if (layout.perStep) {
-            projectAlive(layout, x, in, wih, g, gates);
+            for (int t = 0; t < seqLen; t++) {
+                Kernels.sgemmPacked(layout.batchSize(t), 1f, x, t * batch * in, in, wihT, 0f, gates, t * batch * g, g);
+            }
         } else {
-            Kernels.sgemm(false, true, seqLen * batch, g, in, 1f, x, 0, in, wih, 0, in, 0f, gates, 0, g);
+            Kernels.sgemmPacked(seqLen * batch, 1f, x, 0, in, wihT, 0f, gates, 0, g);
         }
         if (bias == null) {
             return;
@@ -746,13 +788,12 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     /**
-     * Runs every layer and direction over a time-major input.
+     * Runs every layer and direction of a training forward over a dense time-major input.
      *
      * @param x input values {@code (L, N, H_in)} row-major, not modified
      * @param h0 initial states {@code (D·num_layers, N, H)} row-major, or null for zeros; not modified
      * @param hN receives the final states {@code (D·num_layers, N, H)}; modified
-     * @param record null in evaluation mode (nothing is kept); in training mode it receives the
-     *     arrays backward needs (the very arrays computed here: no copies); modified
+     * @param record receives the arrays backward needs (the very arrays computed here: no copies); modified
      * @return the top layer's output {@code (L, N, D·H)} row-major
      */
     final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] hN, ForwardRecord record) {
@@ -766,7 +807,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
      */
     final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] c0, float[] hN, float[] cN,
                             ForwardRecord record) {
-        return runLayers(x, seqLen, batch, h0, c0, hN, cN, record, null);
+        return runLayers(x, seqLen, batch, h0, c0, hN, cN, record, null, record.buffers);
     }
 
     /**
@@ -776,9 +817,17 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
      * rows only); the other rows of {@code out} stay zero. Each sequence's final state is its state at
      * its own last step (forward) or after {@code t = 0} (reverse, which starts each sequence at its own
      * last element from its {@code h_0} row). States are in sorted order here.
+     *
+     * <p>In evaluation mode ({@code record} null) the weights are the packed ones of {@link Recurrence#prepare},
+     * kept between calls; in training mode they are packed into the record's buffers.
+     *
+     * @param record null in evaluation mode (nothing is kept); in training mode it receives the arrays
+     *     backward needs (the very arrays computed here: no copies); modified
+     * @param buf where the arrays of the call come from: the record's buffers when recording, else the
+     *     caller's evaluation buffers; with a layout, the top layer's output is one of them
      */
     final float[] runLayers(float[] x, int seqLen, int batch, float[] h0, float[] c0, float[] hN, float[] cN,
-                            ForwardRecord record, PackedLayout layout) {
+                            ForwardRecord record, PackedLayout layout, ForwardRecord.Buffers buf) {
         int dirs = config.numDirections();
         int hidden = config.hiddenSize();
         int g = config.gateSize();
@@ -791,40 +840,50 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] layerIn = x;
         // (L, N, G) workspace; LSTM/GRU training forwards keep a fresh one per layer-direction instead
         float[] gates = record != null && !config.mode().isPlainRnn() ? null : takeGates(seqLen * batch * g);
-        // recycled arrays of a training forward; an evaluation (check-mode) forward gets new ones
-        ForwardRecord.Buffers buf = record != null ? record.buffers : new ForwardRecord.Buffers();
+        Recurrence.Group[] prepared = record == null ? Recurrence.prepare(this) : null;
         float[] zeros = h0 == null ? buf.floats(ForwardRecord.ZEROS, 0, batch * hidden) : null;  // (N, H)
         for (int layer = 0; layer < config.numLayers(); layer++) {
             int inSize = config.layerInputSize(layer);
-            // (L, N, D·H); the top layer's is the returned output, never a recycled array, unless the output
-            // is returned batch-first: then the caller copies it out transposed and only the record reads it
-            boolean recycled = layer < config.numLayers() - 1 || record != null && record.batchFirst;
+            // (L, N, D·H); the top layer's is the returned output, never a recycled array, unless the caller
+            // copies it out: transposed when returned batch-first (then only the record reads it), or to the
+            // external layout of a variable-length batch
+            boolean recycled = layer < config.numLayers() - 1 || record != null && record.batchFirst || layout != null;
             float[] out = recycled
                     ? buf.floats(ForwardRecord.OUT, layer, seqLen * batch * dh) : new float[seqLen * batch * dh];
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;
                 if (!config.mode().isPlainRnn()) {   // LSTM, GRU
                     GatedLayers.forwardDirection(this, layer, dir, layerIn, seqLen, batch, h0, c0, out, hN, cN,
-                            gates, record, layout);
+                            gates, record, layout, buf, prepared == null ? null : prepared[grp]);
                     continue;
                 }
-                float[] wih = ForwardRecord.weight(record, buf, ForwardRecord.WIH, grp, weightIh[grp].data());      // (G, in)
-                float[] whhRows = ForwardRecord.weight(record, buf, ForwardRecord.WHH, grp, weightHh[grp].data());  // (G, H)
-                PackedB whh = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whhRows, g, hidden);  // W_hhᵀ (H, G)
-                float[] b = null;
-                if (config.bias()) {
-                    float[] bih = buf.copy(ForwardRecord.BIH, grp, biasIh[grp].data());
-                    float[] bhh = buf.copy(ForwardRecord.BHH, grp, biasHh[grp].data());
-                    b = buf.floats(ForwardRecord.BIAS, grp, g);
-                    for (int j = 0; j < g; j++) {
-                        b[j] = bih[j] + bhh[j];
+                PackedB whh;    // W_hhᵀ (H, G)
+                PackedB wihT;   // W_ihᵀ (in, G)
+                float[] b;      // (G) b_ih + b_hh, or null
+                if (prepared != null) {
+                    whh = prepared[grp].whhT;
+                    wihT = prepared[grp].wihT;
+                    b = prepared[grp].bias;
+                } else {
+                    float[] wih = ForwardRecord.weight(record, buf, ForwardRecord.WIH, grp, weightIh[grp].data());      // (G, in)
+                    float[] whhRows = ForwardRecord.weight(record, buf, ForwardRecord.WHH, grp, weightHh[grp].data());  // (G, H)
+                    whh = buf.packedTransposed(ForwardRecord.PACKED_WHH, grp, whhRows, g, hidden);
+                    wihT = buf.packedTransposed(ForwardRecord.PACKED_WIH, grp, wih, g, inSize);
+                    b = null;
+                    if (config.bias()) {
+                        float[] bih = buf.copy(ForwardRecord.BIH, grp, biasIh[grp].data());
+                        float[] bhh = buf.copy(ForwardRecord.BHH, grp, biasHh[grp].data());
+                        b = buf.floats(ForwardRecord.BIAS, grp, g);
+                        for (int j = 0; j < g; j++) {
+                            b[j] = bih[j] + bhh[j];
+                        }
                     }
                 }
                 if (layout != null) {
-                    projectLayout(layout, layerIn, inSize, wih, b, seqLen, batch, g, gates);   // A = X·W_ihᵀ (+ b)
+                    projectLayout(layout, layerIn, inSize, wihT, b, seqLen, batch, g, gates);   // A = X·W_ihᵀ (+ b)
                     // Per-sequence state rows (N, H): row n is read at each of its steps and left alone
                     // after its last one, so the array ends as h_n in both directions.
-                    float[] state = new float[batch * hidden];
+                    float[] state = buf.floats(ForwardRecord.STATE_H, 0, batch * hidden);
                     if (h0 != null) {
                         System.arraycopy(h0, grp * batch * hidden, state, 0, batch * hidden);
                     }
@@ -846,7 +905,6 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                 int hOff = h0 == null ? 0 : grp * batch * hidden;
                 int ldh = hidden;
                 // A = X·W_ihᵀ (+ b_ih + b_hh), one chunk of steps ahead of the recurrence
-                PackedB wihT = buf.packedTransposed(ForwardRecord.PACKED_WIH, grp, wih, g, inSize);  // W_ihᵀ (in, G)
                 int chunk = Recurrence.chunkSteps(config, seqLen, batch);
                 StepMath math = buf.stepMath(config);
                 for (int s = 0; s < seqLen; s++) {
@@ -905,23 +963,6 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     private float[] takeGates(int n) {
         float[] g = spareGates.getAndSet(null);
         return g != null && g.length >= n && g.length <= 2L * n ? g : new float[n];
-    }
-
-    /**
-     * The input projection {@code A = X·W_ihᵀ} of a variable-length batch over the alive rows only: per step
-     * {@code t} one GEMM of {@code batchSizes[t]} rows against {@code W_ih} packed once. Rows past a
-     * sequence's length are left as they are (never read).
-     *
-     * @param x {@code (T_max, N, in)} internal layout; not modified
-     * @param w {@code W_ih (G, in)}; not modified
-     * @param gates {@code (T_max, N, G)}; the alive rows are overwritten
-     */
-    static void projectAlive(PackedLayout layout, float[] x, int in, float[] w, int g, float[] gates) {
-        PackedB wT = Kernels.packTransposed(w, g, in);
-        int batch = layout.batch;
-        for (int t = 0; t < layout.steps; t++) {
-            Kernels.sgemmPacked(layout.batchSize(t), 1f, x, t * batch * in, in, wT, 0f, gates, t * batch * g, g);
-        }
     }
 
     private void activate(float[] src, int srcOff, float[] dst, int dstOff, int n) {
@@ -1023,13 +1064,18 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         float[] dIn = ws.dOutB;    // gradient of the current layer's input (L, N, in_k)
         PackedLayout lay = r.layout;
         loadOutputGradient(r, gradOutput, dCur, dh);
-        float[] gh = readValues(gradHn);    // (D·layers, N, H) from ghOff
-        int ghOff = readOffset(gradHn);
-        if (gh != null && lay != null) {
-            gh = lay.sortState(gradHn.toArray(), layers * dirs, hidden);
-            ghOff = 0;
+        float[] gh;    // (D·layers, N, H) from ghOff
+        int ghOff = 0;
+        if (lay != null && gradHn != null) {   // sorted, into the record's buffers
+            gh = r.buffers.floats(ForwardRecord.GRAD_HN, 0, layers * dirs * batch * hidden, false);
+            lay.sortState(gradHn, layers * dirs, hidden, gh);
+        } else {
+            gh = readValues(gradHn);
+            ghOff = readOffset(gradHn);
         }
-        float[] dH0 = new float[layers * dirs * batch * hidden];  // (D·layers, N, H)
+        // (D·layers, N, H), every row written; returned as it is, or in the caller's order for a layout
+        float[] dH0 = lay != null ? r.buffers.floats(ForwardRecord.GRAD_H0, 0, layers * dirs * batch * hidden, false)
+                : new float[layers * dirs * batch * hidden];
         float[] dA = ws.dA;
         float[] dhRun = ws.dh;
         for (int layer = layers - 1; layer >= 0; layer--) {
@@ -1107,9 +1153,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             dCur = dIn;
             dIn = tmp;
         }
-        r.release();
-        return new RNNGradients(r.inputGradient ? inputGradient(r, dCur, config.inputSize()) : null,
+        RNNGradients grads = new RNNGradients(r.inputGradient ? inputGradient(r, dCur, config.inputSize()) : null,
                 stateGradient(r, dH0, layers * dirs, hidden));
+        r.release();   // after the results were copied out of the record's buffers
+        return grads;
     }
 
     /**
@@ -1124,7 +1171,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
         if (gradOutput == null) {
             Arrays.fill(dCur, 0, rows * width, 0f);
         } else if (r.layout != null) {
-            System.arraycopy(r.layout.toInternal(gradOutput, width), 0, dCur, 0, rows * width);
+            r.layout.toInternal(gradOutput, width, dCur);
         } else {
             Tensor tm = r.batchFirst && !r.unbatched ? gradOutput.transpose(0, 1) : gradOutput;
             if (tm.isContiguous()) {
@@ -1154,7 +1201,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
      */
     static Tensor stateGradient(ForwardRecord r, float[] dState, int groups, int width) {
         if (r.layout != null) {
-            return Tensor.of(r.layout.unsortState(dState, groups, width), groups, r.batch, width);
+            return TensorAccess.wrap(r.layout.unsortState(dState, groups, width), groups, r.batch, width);
         }
         // dState is the backward's own new array: handed over without a copy
         return r.unbatched ? TensorAccess.wrap(dState, groups, width) : TensorAccess.wrap(dState, groups, r.batch, width);

@@ -115,14 +115,17 @@ public final class RnnUtils {
                 }
             }
         }
-        Integer[] idx = new Integer[batch];
-        for (int i = 0; i < batch; i++) {
-            idx[i] = i;
+        // A stable counting sort by decreasing length (1 ≤ length ≤ steps): key steps − length, ascending.
+        int[] next = new int[steps + 1];   // next[key]: where the next row of that key goes
+        for (int len : lengths) {
+            next[steps - len + 1]++;
         }
-        Arrays.sort(idx, (a, b) -> Integer.compare(lengths[b], lengths[a]));   // stable
+        for (int k = 1; k <= steps; k++) {
+            next[k] += next[k - 1];
+        }
         int[] order = new int[batch];
         for (int i = 0; i < batch; i++) {
-            order[i] = idx[i];
+            order[next[steps - lengths[i]]++] = i;
         }
         return order;
     }
@@ -250,7 +253,7 @@ public final class RnnUtils {
         }
         int[] bs = sequence.batchSizes();
         int n = bs[0];
-        int[] order = sequence.sortedOrIdentity();
+        int[] order = sequence.sortedIndicesView();   // null: the identity
         int[] shape = sequence.dataView().shape();
         int width = sequence.dataView().numel() / shape[0];
         float[] data = sequence.dataView().toArray();
@@ -259,7 +262,7 @@ public final class RnnUtils {
         int row = 0;
         for (int t = 0; t < bs.length; t++) {
             for (int j = 0; j < bs[t]; j++) {
-                int i = order[j];
+                int i = order == null ? j : order[j];
                 int dst = batchFirst ? (i * totalLength + t) * width : (t * n + i) * width;
                 System.arraycopy(data, row * width, out, dst, width);
                 row++;

@@ -58,6 +58,35 @@ class ConcurrentInferenceTest {
         });
     }
 
+    /**
+     * Variable-length batches whose number of sequences and longest length change from call to call, so
+     * that the module's evaluation buffers are taken, resized and put back concurrently; half packed, half
+     * padded with lengths.
+     */
+    @Test
+    void sharedVariableLengthLstmAndGru() throws Exception {
+        LSTM lstm = new LSTM(RNNConfig.lstm(4, 6).withNumLayers(2).withBidirectional(true).withProjSize(3), 16L)
+                .eval();
+        GRU gru = new GRU(RNNConfig.gru(4, 5).withBatchFirst(true), 17L).eval();
+        Function<Long, Tensor> input = seed -> Tensor.normal(new Generator(seed), 0f, 1f, 3 + (int) (seed % 5),
+                2 + (int) (seed % 3), 4);
+        runShared(input, x -> {
+            int steps = x.size(0);
+            int[] lengths = new int[x.size(1)];
+            for (int i = 0; i < lengths.length; i++) {
+                lengths[i] = 1 + (i * 5 + steps) % steps;
+            }
+            boolean packed = (steps + lengths.length) % 2 == 0;
+            LSTMOutput o = packed ? null : lstm.forward(x, lengths, null);
+            PackedLSTMOutput po = packed ? lstm.forwardPacked(RnnUtils.packPaddedSequence(x, lengths, false, false))
+                    : null;
+            RNNOutput g = gru.forward(x.transpose(0, 1), lengths, null);   // batch-first: a strided view, read in place
+            return new float[][] {packed ? po.output().data().toArray() : o.output().toArray(),
+                packed ? po.hN().toArray() : o.hN().toArray(), packed ? po.cN().toArray() : o.cN().toArray(),
+                g.output().toArray(), g.hN().toArray()};
+        });
+    }
+
     private static void runShared(Function<Long, Tensor> input, Function<Tensor, float[][]> forward)
             throws Exception {
         List<Tensor> inputs = new ArrayList<>();
