@@ -10,7 +10,11 @@
 Run with the Debian PyTorch: /usr/bin/python3 tools/bench_torch.py --threads 1 [--bench rnn]
 The thread environment must be set before torch is imported, so this script re-executes itself
 with OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=<threads> (never torch's default OpenMP+BLAS mix).
-Prints one JSON object: {"torch": version, "threads": n, "results": [{shape, m, n, k, median_us,
+OpenBLAS: when it does not recognise the CPU model (VMs often mask it) it falls back to a generic SSE3
+kernel ("Prescott"), 3-8x slower than its AVX-512 one; --openblas-core auto (the default) then re-runs
+with OPENBLAS_CORETYPE set from the CPU's features, and the JSON records both cores.
+Prints one JSON object: {"torch": version, "threads": n, "openblas_core": running kernel,
+"openblas_detected": OpenBLAS's own choice, "openblas_coretype": the override or "", "results": [{shape, m, n, k, median_us,
 gflops, samples}]} for gemm, {row, bench, median_ms, samples} for rnn and {row, median_us, samples}
 for step. GEMM: C = A·Wᵀ with A (M, K) and W (N, K) in torch weight layout.
 """
@@ -32,16 +36,33 @@ def main():
     ap.add_argument("--shapes", default="", help="gemm: comma-separated MxNxK list; default: all")
     ap.add_argument("--bench", choices=("gemm", "rnn", "step"), default="gemm")
     ap.add_argument("--rows", default="", help="rnn/step: comma-separated row ids; default: all")
+    ap.add_argument("--openblas-core", default="auto",
+                    help="auto (default): OpenBLAS's own choice, unless it fell back to a pre-AVX2 kernel on a "
+                         "CPU with AVX2 or AVX-512 (a model it does not know, as in VMs that mask the CPU "
+                         "model): then the kernel its feature test would pick (OPENBLAS_CORETYPE); "
+                         "'default': never override; or a core name for OPENBLAS_CORETYPE")
     args = ap.parse_args()
     env_ok = (os.environ.get("OMP_NUM_THREADS") == "1"
               and os.environ.get("OPENBLAS_NUM_THREADS") == str(args.threads))
     if not env_ok:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS=str(args.threads),
                    MKL_NUM_THREADS=str(args.threads))
+        if args.openblas_core not in ("auto", "default"):
+            env["OPENBLAS_CORETYPE"] = args.openblas_core
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
     import torch
     torch.set_num_threads(1)  # intra-op (OpenMP) pool; BLAS threads come from OPENBLAS_NUM_THREADS
+    core = openblas_core()
+    if args.openblas_core == "auto" and "OPENBLAS_CORETYPE" not in os.environ:
+        better = better_core(core)
+        if better:   # re-execute with the kernel OpenBLAS would use had it recognised the CPU
+            env = dict(os.environ, OPENBLAS_CORETYPE=better, JRNN_OPENBLAS_DETECTED=core)
+            os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    forced = os.environ.get("OPENBLAS_CORETYPE", "")
+    blas = {"openblas_core": core,   # what runs; what OpenBLAS chose itself when the choice was corrected or left
+            "openblas_detected": os.environ.get("JRNN_OPENBLAS_DETECTED", "" if forced else core),
+            "openblas_coretype": forced}
     if args.bench != "gemm":
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import benchlib
@@ -49,7 +70,7 @@ def main():
                                                        else benchlib.STEP_ROWS)
         results = (bench_rnn if args.bench == "rnn" else bench_step)(torch, benchlib, rows, args.seconds)
         print(json.dumps({"torch": torch.__version__, "threads": args.threads, "bench": args.bench,
-                          "results": results}))
+                          **blas, "results": results}))
         return
     shapes = SHAPES
     if args.shapes:
@@ -84,8 +105,48 @@ def main():
             results.append({"shape": f"{m}x{n}x{k}", "m": m, "n": n, "k": k, "median_us": med * 1e6,
                             "gflops": flops / med / 1e9, "samples": len(samples)})
     print(json.dumps({"torch": torch.__version__, "threads": args.threads,
-                      "blas": "OpenBLAS" if "openblas" in torch.__config__.show().lower() else "?",
-                      "results": results}))
+                      "blas": "OpenBLAS" if core != "?" or "openblas" in torch.__config__.show().lower() else "?",
+                      **blas, "results": results}))
+
+
+def openblas_core():
+    """{@return the kernel set OpenBLAS runs (openblas_get_corename of the loaded library), or "?"}"""
+    import ctypes
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line and line.split()[-1].startswith("/")}
+        for path in sorted(paths):
+            lib = ctypes.CDLL(path)
+            if hasattr(lib, "openblas_get_corename"):
+                lib.openblas_get_corename.restype = ctypes.c_char_p
+                return lib.openblas_get_corename().decode()
+    except OSError:
+        pass
+    return "?"
+
+
+# OpenBLAS's generic x86-64 fallbacks, which it picks for a CPU model it does not recognise
+FALLBACK_CORES = {"prescott", "katmai", "coppermine", "northwood", "banias", "core2", "penryn", "dunnington",
+                  "nehalem", "atom", "barcelona", "opteron", "opteron_sse3", "athlon", "bobcat"}
+
+
+def better_core(core):
+    """{@return the OPENBLAS_CORETYPE for this CPU's features when OpenBLAS fell back to a generic kernel, else None}
+
+    The same order as OpenBLAS's own feature test for newer models: AVX-512 BF16, AVX-512, AVX2 with FMA.
+    """
+    if core.lower() not in FALLBACK_CORES:
+        return None
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return None
+    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= set(flags):
+        return "Cooperlake" if "avx512_bf16" in flags else "SkylakeX"
+    if {"avx2", "fma"} <= set(flags):
+        return "Haswell"
+    return None
 
 
 def make_module(torch, mode, i, h, layers=1, bidirectional=False):

@@ -70,6 +70,20 @@ def machine():
             f"L2 {info.get('L2 cache', '?')}, L3 {info.get('L3 cache', '?')}, {', '.join(simd)}{vm}")
 
 
+def openblas_note(info):
+    """{@return the header line on which OpenBLAS kernel torch ran, and whether it was corrected}"""
+    core = info.get("openblas_core", "?")
+    detected = info.get("openblas_detected", "")
+    if info.get("openblas_coretype") and detected and detected != core:
+        return (f"- OpenBLAS kernel: **{core}**, set with `OPENBLAS_CORETYPE={core}` by `bench_torch.py "
+                f"--openblas-core auto`: OpenBLAS did not recognise this CPU model and chose the generic "
+                f"{detected} kernel, several times slower (docs/benchmarks.md, \"OpenBLAS on an unrecognised CPU\"); "
+                f"the table compares against the kernel OpenBLAS picks for these CPU features.")
+    if info.get("openblas_coretype"):
+        return f"- OpenBLAS kernel: {core} (forced with `OPENBLAS_CORETYPE`)."
+    return f"- OpenBLAS kernel: {core} (OpenBLAS's own choice)."
+
+
 def write_table(path, marker, table):
     """Replaces the text between <!-- {marker}:begin --> and <!-- {marker}:end --> in the file at path."""
     with open(path) as f:

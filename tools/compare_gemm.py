@@ -122,6 +122,7 @@ def main():
     w(f"- PyTorch {torch_info.get('torch', '?')}, `torch.addmm(C, A, W.T)`, "
       "1 thread: `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`, `torch.set_num_threads(1)`; "
       "2 threads: `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2`.")
+    w(benchlib.openblas_note(torch_info))
     for name, java, flags in configs:
         w(f"- jrnn {name}: JDK {jdk_versions.get(name, '?')} (`{java}`), fork flags `{flags}`")
     w("- JMH 1.37 `GemmBench`, " + ("5 x 1 s warm-up, 8 x 1 s measurement" if args.full

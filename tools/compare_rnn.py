@@ -182,6 +182,7 @@ def main():
       "`torch.set_num_threads(1)`; 2 threads = `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2`. Median of "
       "per-call samples per round, then the median over its "
       f"{total_rounds} round(s) (`tools/bench_torch.py --bench rnn|step`).")
+    w(benchlib.openblas_note(info))
     for c in configs:
         name, java, flags = CONFIGS[c]
         w(f"- jrnn {name}: JDK {versions.get(c, '?')} (`{java}`), fork flags `{flags}`; JMH `{' '.join(iters)}`, "

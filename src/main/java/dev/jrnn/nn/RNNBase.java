@@ -887,14 +887,15 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     if (h0 != null) {
                         System.arraycopy(h0, grp * batch * hidden, state, 0, batch * hidden);
                     }
+                    StepMath math = buf.stepMath(config);
                     for (int s = 0; s < seqLen; s++) {
                         int t = dir == 0 ? s : seqLen - 1 - s;
                         int m = layout.batchSize(t);
                         int gOff = t * batch * g;
                         Kernels.sgemmPacked(m, 1f, state, 0, hidden, whh, 1f, gates, gOff, g);
                         int outOff = t * batch * dh + dir * hidden;
+                        math.rnn(m, gates, gOff, out, outOff, dh);   // the dense step's math, over the alive rows
                         for (int n = 0; n < m; n++) {
-                            activate(gates, gOff + n * g, out, outOff + n * dh, hidden);
                             System.arraycopy(out, outOff + n * dh, state, n * hidden, hidden);
                         }
                     }
@@ -963,14 +964,6 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     private float[] takeGates(int n) {
         float[] g = spareGates.getAndSet(null);
         return g != null && g.length >= n && g.length <= 2L * n ? g : new float[n];
-    }
-
-    private void activate(float[] src, int srcOff, float[] dst, int dstOff, int n) {
-        if (config.mode() == Mode.RNN_TANH) {
-            Kernels.tanh(src, srcOff, dst, dstOff, n);
-        } else {
-            Kernels.relu(src, srcOff, dst, dstOff, n);
-        }
     }
 
     /**
