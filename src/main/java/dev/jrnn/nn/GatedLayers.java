@@ -32,7 +32,8 @@ final class GatedLayers {
      * @param out the layer output {@code (L, N, D·H_out)}; this direction's half is written
      * @param hN receives this group's final {@code h} {@code (N, H_out)}; modified
      * @param cN LSTM: receives this group's final {@code c} {@code (N, H)}; modified
-     * @param gatesWs {@code (L, N, G)} workspace used in evaluation mode; modified
+     * @param gatesWs {@code (L, N, G)} workspace used in evaluation mode ({@code (chunk, N, G)} with a layout,
+     *     {@link RNNBase#layoutChunk}); modified
      * @param rec null, or receives the activations backward needs; modified
      * @param buf the call's arrays: the record's buffers when recording, else the caller's evaluation buffers
      * @param w evaluation mode: this group's kept packed weights ({@link Recurrence#prepare}); null when
@@ -84,9 +85,9 @@ final class GatedLayers {
         }
         float[] gates = rec == null ? gatesWs : buf.floats(ForwardRecord.GATES, grp, rows * g);   // (L, N, G)
         // A = X·W_ihᵀ + b_ih (+ b_hh, except GRU's b_hn which belongs inside r ⊙ (...)).
-        if (layout != null) {   // for every time step at once
-            RNNBase.projectLayout(layout, x, in, wihT, b, seqLen, batch, g, gates);
-            forwardPacked(m, layout, dir, grp, seqLen, batch, h0, c0, out, hN, cN, gates, whhT, whrT, bhh, rec, buf);
+        if (layout != null) {   // a chunk of steps ahead (all of them when recording)
+            forwardPacked(m, layout, dir, grp, seqLen, batch, x, in, wihT, b, h0, c0, out, hN, cN, gates, whhT, whrT,
+                    bhh, rec, buf);
             if (rec != null) {
                 rec.gates[grp] = gates;
             }
@@ -170,14 +171,21 @@ final class GatedLayers {
      * both directions (the reverse direction starts each sequence at its own last element from its
      * {@code h_0} row).
      *
-     * @param gates {@code (T_max, N, G)} with the input projection and biases; activated in place
+     * <p>The input projection {@code X·W_ihᵀ + b} ({@link RNNBase#projectLayout}) runs one chunk of
+     * {@link RNNBase#layoutChunk} steps ahead of the recurrence: in evaluation mode the gates of one chunk
+     * are in {@code gates}, when recording all {@code T_max} steps are (backward reads them).
+     *
+     * @param x the layer input {@code (T_max, N, in)} internal layout; not modified
+     * @param wihT {@code W_ihᵀ} packed
+     * @param b the projection's bias {@code (G)}, or null
+     * @param gates {@code (chunk, N, G)} or, recording, {@code (T_max, N, G)}; activated in place
      * @param whhT {@code W_hhᵀ} packed
      * @param whrT projected LSTM: {@code W_hrᵀ} packed; else null
      */
     private static void forwardPacked(RNNBase m, PackedLayout layout, int dir, int grp, int seqLen, int batch,
-                                      float[] h0, float[] c0, float[] out, float[] hN, float[] cN, float[] gates,
-                                      PackedB whhT, PackedB whrT, float[] bhh, ForwardRecord rec,
-                                      ForwardRecord.Buffers buf) {
+                                      float[] x, int in, PackedB wihT, float[] b, float[] h0, float[] c0, float[] out,
+                                      float[] hN, float[] cN, float[] gates, PackedB whhT, PackedB whrT, float[] bhh,
+                                      ForwardRecord rec, ForwardRecord.Buffers buf) {
         RNNConfig c = m.config;
         int hidden = c.hiddenSize();
         int hOut = c.outputHiddenSize();
@@ -185,6 +193,8 @@ final class GatedLayers {
         int g = c.gateSize();
         int dh = c.numDirections() * hOut;
         int rows = seqLen * batch;
+        int chunk = RNNBase.layoutChunk(c, rec, seqLen, batch);
+        int t0 = 0;   // the first time step of the chunk in gates
         StepMath math = buf.stepMath(c);
         float[] hS = buf.floats(ForwardRecord.STATE_H, 0, batch * hOut);   // (N, H_out)
         if (h0 != null) {
@@ -200,8 +210,13 @@ final class GatedLayers {
                     : null;
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
+                if (s % chunk == 0) {
+                    int steps = Math.min(chunk, seqLen - s);
+                    t0 = RNNBase.chunkStart(dir, s, steps, seqLen);
+                    RNNBase.projectLayout(layout, x, in, wihT, b, t0, steps, batch, g, gates, 0);
+                }
                 int alive = layout.batchSize(t);
-                int gOff = t * batch * g;
+                int gOff = (t - t0) * batch * g;
                 Kernels.sgemmPacked(alive, 1f, hS, 0, hOut, whhT, 1f, gates, gOff, g);
                 int outOff = t * batch * dh + dir * hOut;
                 int cOff = rec != null ? t * batch * hidden : 0;
@@ -224,8 +239,13 @@ final class GatedLayers {
             float[] ghn = rec != null ? buf.floats(ForwardRecord.GHN, grp, rows * hidden) : null;    // (T, N, H)
             for (int s = 0; s < seqLen; s++) {
                 int t = dir == 0 ? s : seqLen - 1 - s;
+                if (s % chunk == 0) {
+                    int steps = Math.min(chunk, seqLen - s);
+                    t0 = RNNBase.chunkStart(dir, s, steps, seqLen);
+                    RNNBase.projectLayout(layout, x, in, wihT, b, t0, steps, batch, g, gates, 0);
+                }
                 int alive = layout.batchSize(t);
-                int gOff = t * batch * g;
+                int gOff = (t - t0) * batch * g;
                 Kernels.sgemmPacked(alive, 1f, hS, 0, hOut, whhT, 0f, gh, 0, g);
                 int outOff = t * batch * dh + dir * hOut;
                 math.gru(alive, gates, gOff, gh, bhh, hS, 0, hOut, out, outOff, dh, ghn, t * batch * hidden);

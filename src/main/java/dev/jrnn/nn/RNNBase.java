@@ -532,6 +532,13 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
      * before any permutation (expected batch = number of sequences), then sorted, run with the
      * per-step alive rows only, and {@code h_n}/{@code c_n} put back in the caller's order.
      *
+     * <p>Memory: the arrays come from the record's recycled buffers (training) or the module's evaluation
+     * buffers, so a steady stream of calls of one shape allocates only the returned arrays and the layout's
+     * small index arrays. An evaluation call holds the internal input {@code (T_max, N, H_in)}, every
+     * layer's output {@code (T_max, N, D·H_out)} and the gates of one projection chunk
+     * ({@link #layoutChunk}); unlike the dense engine ({@link Recurrence}) it is not independent of
+     * {@code T_max}.
+     *
      * @param input the external input (packed data {@code (Σ lengths, H_in)} or the padded batch)
      * @param h0 {@code (D·num_layers, N, H_out)} original order, or null; not modified
      * @param c0 LSTM {@code (D·num_layers, N, H)} original order, or null; not modified
@@ -740,37 +747,46 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     }
 
     /**
-     * The input projection of a forward over a {@link PackedLayout}, for every time step at once:
-     * {@code gates = X·W_ihᵀ (+ bias)} on the live (row, step) pairs; rows past a sequence's length are
+     * The input projection of a forward over a {@link PackedLayout} for the time steps {@code [t0, t0 + steps)}:
+     * {@code gates = X·W_ihᵀ (+ bias)} on their live (row, step) pairs; rows past a sequence's length are
      * never read. Below {@link PackedLayout#PER_STEP_FILL} one GEMM per step over its alive rows, else one
-     * GEMM over all rows (padding rows included, harmless).
+     * GEMM over all the steps' rows (padding rows included, harmless). Each element gets the bits of the
+     * whole-sequence product, whatever the range (as {@link #projectChunk}).
      *
      * @param x the layer input {@code (L, N, in)}; not modified
      * @param wihT {@code W_ihᵀ (in, G)} packed; not modified
      * @param bias {@code (G)} or null; not modified
-     * @param gates {@code (L, N, G)}; modified
+     * @param gates receives step {@code t} at {@code gOff + (t − t0)·N·G}; modified
      */
-    static void projectLayout(PackedLayout layout, float[] x, int in, PackedB wihT, float[] bias, int seqLen,
-                              int batch, int g, float[] gates) {
+    static void projectLayout(PackedLayout layout, float[] x, int in, PackedB wihT, float[] bias, int t0, int steps,
+                              int batch, int g, float[] gates, int gOff) {
         if (layout.perStep) {
-            for (int t = 0; t < seqLen; t++) {
-                Kernels.sgemmPacked(layout.batchSize(t), 1f, x, t * batch * in, in, wihT, 0f, gates, t * batch * g, g);
+            for (int t = t0; t < t0 + steps; t++) {
+                Kernels.sgemmPacked(layout.batchSize(t), 1f, x, t * batch * in, in, wihT, 0f, gates,
+                        gOff + (t - t0) * batch * g, g);
             }
         } else {
-            Kernels.sgemmPacked(seqLen * batch, 1f, x, 0, in, wihT, 0f, gates, 0, g);
+            Kernels.sgemmPacked(steps * batch, 1f, x, t0 * batch * in, in, wihT, 0f, gates, gOff, g);
         }
         if (bias == null) {
             return;
         }
-        for (int row = 0; row < seqLen * batch; row++) {
-            if (row % batch >= layout.batchSize(row / batch)) {
-                continue;
-            }
-            int o = row * g;
-            for (int j = 0; j < g; j++) {
-                gates[o + j] += bias[j];
+        for (int t = t0; t < t0 + steps; t++) {
+            for (int n = 0; n < layout.batchSize(t); n++) {
+                int o = gOff + ((t - t0) * batch + n) * g;
+                for (int j = 0; j < g; j++) {
+                    gates[o + j] += bias[j];
+                }
             }
         }
+    }
+
+    /**
+     * {@return the first time step of processing chunk {@code [s, s + steps)}}: {@code s} forward,
+     * {@code L − s − steps} in reverse (the chunk's steps are then processed from its last one)
+     */
+    static int chunkStart(int dir, int s, int steps, int seqLen) {
+        return dir == 0 ? s : seqLen - s - steps;
     }
 
     /**
@@ -838,8 +854,11 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             FiniteCheck.inputs(config, x, seqLen, batch, h0, c0, layout);
         }
         float[] layerIn = x;
-        // (L, N, G) workspace; LSTM/GRU training forwards keep a fresh one per layer-direction instead
-        float[] gates = record != null && !config.mode().isPlainRnn() ? null : takeGates(seqLen * batch * g);
+        // (L, N, G) workspace, or (chunk, N, G) for the chunked projection of a layout's evaluation forward;
+        // LSTM/GRU training forwards keep one per layer-direction in the record instead
+        int layoutChunk = layoutChunk(config, record, seqLen, batch);
+        float[] gates = record != null && !config.mode().isPlainRnn() ? null
+                : takeGates((layout == null ? seqLen : layoutChunk) * batch * g);
         Recurrence.Group[] prepared = record == null ? Recurrence.prepare(this) : null;
         float[] zeros = h0 == null ? buf.floats(ForwardRecord.ZEROS, 0, batch * hidden) : null;  // (N, H)
         for (int layer = 0; layer < config.numLayers(); layer++) {
@@ -880,7 +899,6 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                     }
                 }
                 if (layout != null) {
-                    projectLayout(layout, layerIn, inSize, wihT, b, seqLen, batch, g, gates);   // A = X·W_ihᵀ (+ b)
                     // Per-sequence state rows (N, H): row n is read at each of its steps and left alone
                     // after its last one, so the array ends as h_n in both directions.
                     float[] state = buf.floats(ForwardRecord.STATE_H, 0, batch * hidden);
@@ -888,10 +906,16 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                         System.arraycopy(h0, grp * batch * hidden, state, 0, batch * hidden);
                     }
                     StepMath math = buf.stepMath(config);
+                    int t0 = 0;
                     for (int s = 0; s < seqLen; s++) {
                         int t = dir == 0 ? s : seqLen - 1 - s;
+                        if (s % layoutChunk == 0) {   // A = X·W_ihᵀ (+ b), a chunk of steps ahead
+                            int steps = Math.min(layoutChunk, seqLen - s);
+                            t0 = chunkStart(dir, s, steps, seqLen);
+                            projectLayout(layout, layerIn, inSize, wihT, b, t0, steps, batch, g, gates, 0);
+                        }
                         int m = layout.batchSize(t);
-                        int gOff = t * batch * g;
+                        int gOff = (t - t0) * batch * g;
                         Kernels.sgemmPacked(m, 1f, state, 0, hidden, whh, 1f, gates, gOff, g);
                         int outOff = t * batch * dh + dir * hidden;
                         math.rnn(m, gates, gOff, out, outOff, dh);   // the dense step's math, over the alive rows
@@ -954,6 +978,15 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             FiniteCheck.finalStates(config, hN, cN, batch, layout);
         }
         return layerIn;
+    }
+
+    /**
+     * {@return the steps per projection chunk of a forward over a layout}: {@link Recurrence#chunkSteps} in
+     * evaluation mode, where the gates need not outlive their step; all {@code L} when recording (backward
+     * reads every step's gates)
+     */
+    static int layoutChunk(RNNConfig c, ForwardRecord record, int seqLen, int batch) {
+        return record != null ? seqLen : Recurrence.chunkSteps(c, seqLen, batch);
     }
 
     /**

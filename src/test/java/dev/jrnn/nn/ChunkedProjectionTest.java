@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * few steps and a length that leaves a partial chunk, the training forward (which keeps its record) and
  * the inference forward agree with the independent double references ({@link RnnReference},
  * {@link GatedReference}) within the spec's forward tolerance, in both directions and both layers, and
- * bitwise with each other.
+ * bitwise with each other; for dense and for variable-length batches.
  */
 class ChunkedProjectionTest {
 
@@ -86,9 +86,123 @@ class ChunkedProjectionTest {
         }
     }
 
-    /** {@code (output, h_n[, c_n])} of a training (recording) or inference forward. */
-    private static float[][] forward(RNNConfig cfg, Map<String, Tensor> sd, Tensor x, Tensor h0, Tensor c0,
-                                     boolean training) {
+    /**
+     * The same for variable-length batches (padded with lengths): an evaluation forward projects one chunk of
+     * steps ahead ({@link RNNBase#layoutChunk}), a training forward all steps at once. With lengths that
+     * leave a well-filled batch (one GEMM per chunk) and a sparse one (one GEMM per step over its alive
+     * rows), every sequence's output rows, its zero padding and its final states agree with the double
+     * reference run on that sequence alone, and the two forwards agree bitwise.
+     */
+    @Test
+    void chunkedVariableLengthForwardsMatchTheDoubleReferencePerSequence() {
+        int[][] lengthSets = new int[2][BATCH];
+        for (int n = 0; n < BATCH; n++) {
+            lengthSets[0][n] = SEQ_LEN - n % 3;         // fill ≈ 0.91: one GEMM per chunk
+            lengthSets[1][n] = 1 + (n * 7) % SEQ_LEN;   // fill ≈ 0.55: one GEMM per step over its alive rows
+        }
+        RNNConfig[] configs = {
+            RNNConfig.rnn(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
+            RNNConfig.lstm(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
+            RNNConfig.gru(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
+        };
+        for (RNNConfig cfg : configs) {
+            int chunk = RNNBase.layoutChunk(cfg, null, SEQ_LEN, BATCH);
+            assertThat(chunk).as(cfg.mode() + " chunk").isBetween(2, SEQ_LEN - 1);
+            assertThat(SEQ_LEN % chunk).as(cfg.mode() + " partial chunk").isNotZero();
+            SplittableRandom rng = TestSupport.rng(37);
+            Map<String, double[]> params = new LinkedHashMap<>();
+            Map<String, Tensor> sd = new LinkedHashMap<>();
+            for (RNNBase.ParamSpec spec : RNNBase.parameterSpecs(cfg)) {
+                int n = 1;
+                for (int s : spec.shape()) {
+                    n *= s;
+                }
+                double[] v = GatedGradCheck.rand(rng, n, 0.3);
+                params.put(spec.name, v);
+                sd.put(spec.name, Tensor.of(RNNGoldenTest.toFloat(v), spec.shape()));
+            }
+            int groups = cfg.numLayers() * cfg.numDirections();
+            int dh = cfg.numDirections() * HIDDEN;
+            double[] x = GatedGradCheck.rand(rng, SEQ_LEN * BATCH * INPUT, 1);
+            double[] h0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
+            double[] c0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
+            Tensor xt = Tensor.of(RNNGoldenTest.toFloat(x), SEQ_LEN, BATCH, INPUT);
+            Tensor h0t = Tensor.of(RNNGoldenTest.toFloat(h0), groups, BATCH, HIDDEN);
+            Tensor c0t = Tensor.of(RNNGoldenTest.toFloat(c0), groups, BATCH, HIDDEN);
+            for (int[] lengths : lengthSets) {
+                float[][] train = forward(cfg, sd, xt, lengths, h0t, c0t, true);
+                float[][] infer = forward(cfg, sd, xt, lengths, h0t, c0t, false);
+                String what = cfg.mode() + ", lengths from " + lengths[0] + ", " + lengths[1];
+                for (int i = 0; i < train.length; i++) {
+                    assertThat(infer[i]).as(what + ": inference result " + i + " bitwise").isEqualTo(train[i]);
+                }
+                for (int n = 0; n < BATCH; n += 5) {   // every fifth sequence against the reference run alone
+                    int len = lengths[n];
+                    double[] xn = new double[len * INPUT];
+                    for (int t = 0; t < len; t++) {
+                        System.arraycopy(x, (t * BATCH + n) * INPUT, xn, t * INPUT, INPUT);
+                    }
+                    double[] h0n = new double[groups * HIDDEN];
+                    double[] c0n = new double[groups * HIDDEN];
+                    for (int k = 0; k < groups; k++) {
+                        System.arraycopy(h0, (k * BATCH + n) * HIDDEN, h0n, k * HIDDEN, HIDDEN);
+                        System.arraycopy(c0, (k * BATCH + n) * HIDDEN, c0n, k * HIDDEN, HIDDEN);
+                    }
+                    double[] wantOut;
+                    double[] wantH;
+                    double[] wantC = null;
+                    if (cfg.mode().isPlainRnn()) {
+                        RnnReference ref = RnnReference.run(false, 2, true, HIDDEN, true, params, xn, len, 1, INPUT,
+                                h0n);
+                        wantOut = ref.output;
+                        wantH = ref.hN;
+                    } else {
+                        GatedReference ref = GatedReference.run(cfg, params, xn, len, 1, h0n,
+                                cfg.mode() == Mode.LSTM ? c0n : null, false);
+                        wantOut = ref.output;
+                        wantH = ref.hN;
+                        wantC = ref.cN;
+                    }
+                    double[] want = new double[SEQ_LEN * dh];   // zeros past the length
+                    System.arraycopy(wantOut, 0, want, 0, len * dh);
+                    float[] got = new float[SEQ_LEN * dh];
+                    for (int t = 0; t < SEQ_LEN; t++) {
+                        System.arraycopy(train[0], (t * BATCH + n) * dh, got, t * dh, dh);
+                    }
+                    RNNTest.assertClose(got, want, TestSupport.FORWARD_ATOL);
+                    RNNTest.assertClose(stateRow(train[1], groups, n), wantH, TestSupport.FORWARD_ATOL);
+                    if (wantC != null) {
+                        RNNTest.assertClose(stateRow(train[2], groups, n), wantC, TestSupport.FORWARD_ATOL);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@return sequence {@code n}'s rows {@code (groups, H)} of states {@code (groups, N, H)}} */
+    private static float[] stateRow(float[] states, int groups, int n) {
+        float[] r = new float[groups * HIDDEN];
+        for (int k = 0; k < groups; k++) {
+            System.arraycopy(states, (k * BATCH + n) * HIDDEN, r, k * HIDDEN, HIDDEN);
+        }
+        return r;
+    }
+
+    /** {@code (output, h_n[, c_n])} of a training (recording) or inference forward of a padded batch with lengths. */
+    private static float[][] forward(RNNConfig cfg, Map<String, Tensor> sd, Tensor x, int[] lengths, Tensor h0,
+                                     Tensor c0, boolean training) {
+        RNNBase m = module(cfg, sd, training);
+        if (m instanceof LSTM lstm) {
+            LSTMOutput o = lstm.forward(x, lengths, new LSTMState(h0, c0));
+            assertThat(o.record() != null).isEqualTo(training);
+            return new float[][] {o.output().toArray(), o.hN().toArray(), o.cN().toArray()};
+        }
+        RNNOutput o = m instanceof RNN r ? r.forward(x, lengths, h0) : ((GRU) m).forward(x, lengths, h0);
+        assertThat(o.record() != null).isEqualTo(training);
+        return new float[][] {o.output().toArray(), o.hN().toArray()};
+    }
+
+    private static RNNBase module(RNNConfig cfg, Map<String, Tensor> sd, boolean training) {
         RNNBase m = switch (cfg.mode()) {
             case LSTM -> new LSTM(cfg);
             case GRU -> new GRU(cfg);
@@ -100,6 +214,13 @@ class ChunkedProjectionTest {
         } else {
             m.eval();
         }
+        return m;
+    }
+
+    /** {@code (output, h_n[, c_n])} of a training (recording) or inference forward. */
+    private static float[][] forward(RNNConfig cfg, Map<String, Tensor> sd, Tensor x, Tensor h0, Tensor c0,
+                                     boolean training) {
+        RNNBase m = module(cfg, sd, training);
         if (m instanceof LSTM lstm) {
             LSTMOutput o = lstm.forward(x, new LSTMState(h0, c0));
             assertThat(o.record() != null).isEqualTo(training);
