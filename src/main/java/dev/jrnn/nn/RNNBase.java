@@ -738,7 +738,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
     static void projectChunk(int dir, int s, int chunk, int seqLen, int batch, float[] x, int in, PackedB wihT,
                              float[] bias, float[] gates, int g, BiasAdd adder) {
         int steps = Math.min(chunk, seqLen - s);
-        int t0 = dir == 0 ? s : seqLen - s - steps;
+        int t0 = chunkStart(dir, s, steps, seqLen);
         int rows = steps * batch;
         Kernels.sgemmPacked(rows, 1f, x, t0 * batch * in, in, wihT, 0f, gates, t0 * batch * g, g);
         if (bias != null) {
