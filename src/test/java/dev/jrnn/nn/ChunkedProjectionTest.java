@@ -23,32 +23,23 @@ class ChunkedProjectionTest {
     private static final int BATCH = 256;
     private static final int INPUT = 4;
     private static final int HIDDEN = 32;
+    private static final RNNConfig[] CONFIGS = {
+        RNNConfig.rnn(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
+        RNNConfig.lstm(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
+        RNNConfig.gru(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
+    };
 
     @Test
     void chunkedForwardsMatchTheDoubleReference() {
-        RNNConfig[] configs = {
-            RNNConfig.rnn(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
-            RNNConfig.lstm(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
-            RNNConfig.gru(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
-        };
-        for (RNNConfig cfg : configs) {
+        for (RNNConfig cfg : CONFIGS) {
             int chunk = Recurrence.chunkSteps(cfg, SEQ_LEN, BATCH);
             // what this test is about: several chunks and a partial one
             assertThat(chunk).as(cfg.mode() + " chunk").isBetween(2, SEQ_LEN - 1);
             assertThat(SEQ_LEN % chunk).as(cfg.mode() + " partial chunk").isNotZero();
 
             SplittableRandom rng = TestSupport.rng(31);
-            Map<String, double[]> params = new LinkedHashMap<>();
-            Map<String, Tensor> sd = new LinkedHashMap<>();
-            for (RNNBase.ParamSpec spec : RNNBase.parameterSpecs(cfg)) {
-                int n = 1;
-                for (int s : spec.shape()) {
-                    n *= s;
-                }
-                double[] v = GatedGradCheck.rand(rng, n, 0.3);
-                params.put(spec.name, v);
-                sd.put(spec.name, Tensor.of(RNNGoldenTest.toFloat(v), spec.shape()));
-            }
+            Map<String, double[]> params = randomParams(cfg, rng);
+            Map<String, Tensor> sd = stateDict(params, cfg);
             int groups = cfg.numLayers() * cfg.numDirections();
             double[] x = GatedGradCheck.rand(rng, SEQ_LEN * BATCH * INPUT, 1);
             double[] h0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
@@ -100,27 +91,13 @@ class ChunkedProjectionTest {
             lengthSets[0][n] = SEQ_LEN - n % 3;         // fill ≈ 0.91: one GEMM per chunk
             lengthSets[1][n] = 1 + (n * 7) % SEQ_LEN;   // fill ≈ 0.55: one GEMM per step over its alive rows
         }
-        RNNConfig[] configs = {
-            RNNConfig.rnn(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
-            RNNConfig.lstm(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
-            RNNConfig.gru(INPUT, HIDDEN).withNumLayers(2).withBidirectional(true),
-        };
-        for (RNNConfig cfg : configs) {
+        for (RNNConfig cfg : CONFIGS) {
             int chunk = RNNBase.layoutChunk(cfg, null, SEQ_LEN, BATCH);
             assertThat(chunk).as(cfg.mode() + " chunk").isBetween(2, SEQ_LEN - 1);
             assertThat(SEQ_LEN % chunk).as(cfg.mode() + " partial chunk").isNotZero();
             SplittableRandom rng = TestSupport.rng(37);
-            Map<String, double[]> params = new LinkedHashMap<>();
-            Map<String, Tensor> sd = new LinkedHashMap<>();
-            for (RNNBase.ParamSpec spec : RNNBase.parameterSpecs(cfg)) {
-                int n = 1;
-                for (int s : spec.shape()) {
-                    n *= s;
-                }
-                double[] v = GatedGradCheck.rand(rng, n, 0.3);
-                params.put(spec.name, v);
-                sd.put(spec.name, Tensor.of(RNNGoldenTest.toFloat(v), spec.shape()));
-            }
+            Map<String, double[]> params = randomParams(cfg, rng);
+            Map<String, Tensor> sd = stateDict(params, cfg);
             int groups = cfg.numLayers() * cfg.numDirections();
             int dh = cfg.numDirections() * HIDDEN;
             double[] x = GatedGradCheck.rand(rng, SEQ_LEN * BATCH * INPUT, 1);
@@ -177,6 +154,28 @@ class ChunkedProjectionTest {
                 }
             }
         }
+    }
+
+    /** {@return random parameters in {@code (-0.3, 0.3)}, by name, in double} */
+    private static Map<String, double[]> randomParams(RNNConfig cfg, SplittableRandom rng) {
+        Map<String, double[]> params = new LinkedHashMap<>();
+        for (RNNBase.ParamSpec spec : RNNBase.parameterSpecs(cfg)) {
+            int n = 1;
+            for (int s : spec.shape()) {
+                n *= s;
+            }
+            params.put(spec.name, GatedGradCheck.rand(rng, n, 0.3));
+        }
+        return params;
+    }
+
+    /** {@return the parameters rounded to float, as a state dict} */
+    private static Map<String, Tensor> stateDict(Map<String, double[]> params, RNNConfig cfg) {
+        Map<String, Tensor> sd = new LinkedHashMap<>();
+        for (RNNBase.ParamSpec spec : RNNBase.parameterSpecs(cfg)) {
+            sd.put(spec.name, Tensor.of(RNNGoldenTest.toFloat(params.get(spec.name)), spec.shape()));
+        }
+        return sd;
     }
 
     /** {@return sequence {@code n}'s rows {@code (groups, H)} of states {@code (groups, N, H)}} */
