@@ -32,44 +32,15 @@ class ChunkedProjectionTest {
     @Test
     void chunkedForwardsMatchTheDoubleReference() {
         for (RNNConfig cfg : CONFIGS) {
-            int chunk = Recurrence.chunkSteps(cfg, SEQ_LEN, BATCH);
-            // what this test is about: several chunks and a partial one
-            assertThat(chunk).as(cfg.mode() + " chunk").isBetween(2, SEQ_LEN - 1);
-            assertThat(SEQ_LEN % chunk).as(cfg.mode() + " partial chunk").isNotZero();
-
-            SplittableRandom rng = TestSupport.rng(31);
-            Map<String, double[]> params = randomParams(cfg, rng);
-            Map<String, Tensor> sd = stateDict(params, cfg);
-            int groups = cfg.numLayers() * cfg.numDirections();
-            double[] x = GatedGradCheck.rand(rng, SEQ_LEN * BATCH * INPUT, 1);
-            double[] h0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
-            double[] c0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
-            Tensor xt = Tensor.of(RNNGoldenTest.toFloat(x), SEQ_LEN, BATCH, INPUT);
-            Tensor h0t = Tensor.of(RNNGoldenTest.toFloat(h0), groups, BATCH, HIDDEN);
-            Tensor c0t = Tensor.of(RNNGoldenTest.toFloat(c0), groups, BATCH, HIDDEN);
-
-            double[] wantOut;
-            double[] wantH;
-            double[] wantC = null;
-            if (cfg.mode().isPlainRnn()) {
-                RnnReference ref = RnnReference.run(false, 2, true, HIDDEN, true, params, x, SEQ_LEN, BATCH, INPUT, h0);
-                wantOut = ref.output;
-                wantH = ref.hN;
-            } else {
-                GatedReference ref = GatedReference.run(cfg, params, x, SEQ_LEN, BATCH, h0,
-                        cfg.mode() == Mode.LSTM ? c0 : null, false);
-                wantOut = ref.output;
-                wantH = ref.hN;
-                wantC = ref.cN;
-            }
-
-            float[][] train = forward(cfg, sd, xt, h0t, c0t, true);
-            float[][] infer = forward(cfg, sd, xt, h0t, c0t, false);
+            Case c = Case.of(cfg, Recurrence.chunkSteps(cfg, SEQ_LEN, BATCH), 31);
+            double[][] want = reference(cfg, c.params, c.x, SEQ_LEN, BATCH, c.h0, c.c0);
+            float[][] train = forward(cfg, c.sd, c.xt, c.h0t, c.c0t, true);
+            float[][] infer = forward(cfg, c.sd, c.xt, c.h0t, c.c0t, false);
             String what = cfg.mode().toString();
-            RNNTest.assertClose(train[0], wantOut, TestSupport.FORWARD_ATOL);
-            RNNTest.assertClose(train[1], wantH, TestSupport.FORWARD_ATOL);
-            if (wantC != null) {
-                RNNTest.assertClose(train[2], wantC, TestSupport.FORWARD_ATOL);
+            RNNTest.assertClose(train[0], want[0], TestSupport.FORWARD_ATOL);
+            RNNTest.assertClose(train[1], want[1], TestSupport.FORWARD_ATOL);
+            if (want[2] != null) {
+                RNNTest.assertClose(train[2], want[2], TestSupport.FORWARD_ATOL);
             }
             for (int i = 0; i < train.length; i++) {
                 assertThat(infer[i]).as(what + " inference result " + i + " bitwise").isEqualTo(train[i]);
@@ -92,23 +63,12 @@ class ChunkedProjectionTest {
             lengthSets[1][n] = 1 + (n * 7) % SEQ_LEN;   // fill ≈ 0.55: one GEMM per step over its alive rows
         }
         for (RNNConfig cfg : CONFIGS) {
-            int chunk = RNNBase.layoutChunk(cfg, null, SEQ_LEN, BATCH);
-            assertThat(chunk).as(cfg.mode() + " chunk").isBetween(2, SEQ_LEN - 1);
-            assertThat(SEQ_LEN % chunk).as(cfg.mode() + " partial chunk").isNotZero();
-            SplittableRandom rng = TestSupport.rng(37);
-            Map<String, double[]> params = randomParams(cfg, rng);
-            Map<String, Tensor> sd = stateDict(params, cfg);
+            Case c = Case.of(cfg, RNNBase.layoutChunk(cfg, null, SEQ_LEN, BATCH), 37);
             int groups = cfg.numLayers() * cfg.numDirections();
             int dh = cfg.numDirections() * HIDDEN;
-            double[] x = GatedGradCheck.rand(rng, SEQ_LEN * BATCH * INPUT, 1);
-            double[] h0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
-            double[] c0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
-            Tensor xt = Tensor.of(RNNGoldenTest.toFloat(x), SEQ_LEN, BATCH, INPUT);
-            Tensor h0t = Tensor.of(RNNGoldenTest.toFloat(h0), groups, BATCH, HIDDEN);
-            Tensor c0t = Tensor.of(RNNGoldenTest.toFloat(c0), groups, BATCH, HIDDEN);
             for (int[] lengths : lengthSets) {
-                float[][] train = forward(cfg, sd, xt, lengths, h0t, c0t, true);
-                float[][] infer = forward(cfg, sd, xt, lengths, h0t, c0t, false);
+                float[][] train = forward(cfg, c.sd, c.xt, lengths, c.h0t, c.c0t, true);
+                float[][] infer = forward(cfg, c.sd, c.xt, lengths, c.h0t, c.c0t, false);
                 String what = cfg.mode() + ", lengths from " + lengths[0] + ", " + lengths[1];
                 for (int i = 0; i < train.length; i++) {
                     assertThat(infer[i]).as(what + ": inference result " + i + " bitwise").isEqualTo(train[i]);
@@ -117,56 +77,62 @@ class ChunkedProjectionTest {
                     int len = lengths[n];
                     double[] xn = new double[len * INPUT];
                     for (int t = 0; t < len; t++) {
-                        System.arraycopy(x, (t * BATCH + n) * INPUT, xn, t * INPUT, INPUT);
+                        System.arraycopy(c.x, (t * BATCH + n) * INPUT, xn, t * INPUT, INPUT);
                     }
                     double[] h0n = new double[groups * HIDDEN];
                     double[] c0n = new double[groups * HIDDEN];
                     for (int k = 0; k < groups; k++) {
-                        System.arraycopy(h0, (k * BATCH + n) * HIDDEN, h0n, k * HIDDEN, HIDDEN);
-                        System.arraycopy(c0, (k * BATCH + n) * HIDDEN, c0n, k * HIDDEN, HIDDEN);
+                        System.arraycopy(c.h0, (k * BATCH + n) * HIDDEN, h0n, k * HIDDEN, HIDDEN);
+                        System.arraycopy(c.c0, (k * BATCH + n) * HIDDEN, c0n, k * HIDDEN, HIDDEN);
                     }
-                    double[] wantOut;
-                    double[] wantH;
-                    double[] wantC = null;
-                    if (cfg.mode().isPlainRnn()) {
-                        RnnReference ref = RnnReference.run(false, 2, true, HIDDEN, true, params, xn, len, 1, INPUT,
-                                h0n);
-                        wantOut = ref.output;
-                        wantH = ref.hN;
-                    } else {
-                        GatedReference ref = GatedReference.run(cfg, params, xn, len, 1, h0n,
-                                cfg.mode() == Mode.LSTM ? c0n : null, false);
-                        wantOut = ref.output;
-                        wantH = ref.hN;
-                        wantC = ref.cN;
-                    }
+                    double[][] ref = reference(cfg, c.params, xn, len, 1, h0n, c0n);
                     double[] want = new double[SEQ_LEN * dh];   // zeros past the length
-                    System.arraycopy(wantOut, 0, want, 0, len * dh);
+                    System.arraycopy(ref[0], 0, want, 0, len * dh);
                     float[] got = new float[SEQ_LEN * dh];
                     for (int t = 0; t < SEQ_LEN; t++) {
                         System.arraycopy(train[0], (t * BATCH + n) * dh, got, t * dh, dh);
                     }
                     RNNTest.assertClose(got, want, TestSupport.FORWARD_ATOL);
-                    RNNTest.assertClose(stateRow(train[1], groups, n), wantH, TestSupport.FORWARD_ATOL);
-                    if (wantC != null) {
-                        RNNTest.assertClose(stateRow(train[2], groups, n), wantC, TestSupport.FORWARD_ATOL);
+                    RNNTest.assertClose(stateRow(train[1], groups, n), ref[1], TestSupport.FORWARD_ATOL);
+                    if (ref[2] != null) {
+                        RNNTest.assertClose(stateRow(train[2], groups, n), ref[2], TestSupport.FORWARD_ATOL);
                     }
                 }
             }
         }
     }
 
-    /** {@return random parameters in {@code (-0.3, 0.3)}, by name, in double} */
-    private static Map<String, double[]> randomParams(RNNConfig cfg, SplittableRandom rng) {
-        Map<String, double[]> params = new LinkedHashMap<>();
-        for (RNNBase.ParamSpec spec : RNNBase.parameterSpecs(cfg)) {
-            int n = 1;
-            for (int s : spec.shape()) {
-                n *= s;
-            }
-            params.put(spec.name, GatedGradCheck.rand(rng, n, 0.3));
+    /** One configuration's random parameters, input and initial states, in double and as float tensors. */
+    private record Case(Map<String, double[]> params, Map<String, Tensor> sd, double[] x, double[] h0, double[] c0,
+                        Tensor xt, Tensor h0t, Tensor c0t) {
+
+        /** {@return a new case}, after checking that {@code chunk} gives several chunks and a partial one */
+        static Case of(RNNConfig cfg, int chunk, long seed) {
+            assertThat(chunk).as(cfg.mode() + " chunk").isBetween(2, SEQ_LEN - 1);
+            assertThat(SEQ_LEN % chunk).as(cfg.mode() + " partial chunk").isNotZero();
+            SplittableRandom rng = TestSupport.rng(seed);
+            Map<String, double[]> params = GatedGradCheck.randomParams(cfg, rng, 0.3);
+            int groups = cfg.numLayers() * cfg.numDirections();
+            double[] x = GatedGradCheck.rand(rng, SEQ_LEN * BATCH * INPUT, 1);
+            double[] h0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
+            double[] c0 = GatedGradCheck.rand(rng, groups * BATCH * HIDDEN, 1);
+            return new Case(params, stateDict(params, cfg), x, h0, c0,
+                    Tensor.of(RNNGoldenTest.toFloat(x), SEQ_LEN, BATCH, INPUT),
+                    Tensor.of(RNNGoldenTest.toFloat(h0), groups, BATCH, HIDDEN),
+                    Tensor.of(RNNGoldenTest.toFloat(c0), groups, BATCH, HIDDEN));
         }
-        return params;
+    }
+
+    /** {@return the double reference's {@code (output, h_n, c_n or null)}} (both directions, both layers, with bias) */
+    private static double[][] reference(RNNConfig cfg, Map<String, double[]> params, double[] x, int seqLen,
+                                        int batch, double[] h0, double[] c0) {
+        if (cfg.mode().isPlainRnn()) {
+            RnnReference ref = RnnReference.run(false, 2, true, HIDDEN, true, params, x, seqLen, batch, INPUT, h0);
+            return new double[][] {ref.output, ref.hN, null};
+        }
+        GatedReference ref = GatedReference.run(cfg, params, x, seqLen, batch, h0,
+                cfg.mode() == Mode.LSTM ? c0 : null, false);
+        return new double[][] {ref.output, ref.hN, cfg.mode() == Mode.LSTM ? ref.cN : null};
     }
 
     /** {@return the parameters rounded to float, as a state dict} */

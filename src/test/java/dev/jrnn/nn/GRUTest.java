@@ -24,17 +24,6 @@ class GRUTest {
         return gru;
     }
 
-    static Map<String, double[]> randomParams(RNNConfig cfg, SplittableRandom rng, double scale) {
-        Map<String, double[]> params = new LinkedHashMap<>();
-        for (RNNBase.ParamSpec s : RNNBase.parameterSpecs(cfg)) {
-            int n = 1;
-            for (int d : s.shape()) {
-                n *= d;
-            }
-            params.put(s.name, GatedGradCheck.rand(rng, n, scale));
-        }
-        return params;
-    }
 
     @Test
     void parametersFollowTorch() {
@@ -66,7 +55,7 @@ class GRUTest {
     void bhnIsMultipliedByTheResetGate() {
         RNNConfig cfg = RNNConfig.gru(4, 5);
         SplittableRandom rng = TestSupport.rng(5);
-        Map<String, double[]> params = randomParams(cfg, rng, 1.0 / Math.sqrt(5));
+        Map<String, double[]> params = GatedGradCheck.randomParams(cfg, rng, 1.0 / Math.sqrt(5));
         // a clearly non-zero b_hn
         double[] bhh = params.get("bias_hh_l0");
         for (int j = 10; j < 15; j++) {
@@ -140,7 +129,7 @@ class GRUTest {
     void forwardMatchesTheDoubleReferenceStackedBidirectionalWithH0() {
         RNNConfig cfg = RNNConfig.gru(5, 6).withNumLayers(3).withBidirectional(true);
         SplittableRandom rng = TestSupport.rng(12);
-        Map<String, double[]> params = randomParams(cfg, rng, 0.4);
+        Map<String, double[]> params = GatedGradCheck.randomParams(cfg, rng, 0.4);
         int l = 7;
         int n = 3;
         double[] x = GatedGradCheck.rand(rng, l * n * 5, 1);

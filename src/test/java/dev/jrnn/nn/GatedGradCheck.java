@@ -30,6 +30,19 @@ final class GatedGradCheck {
         return v;
     }
 
+    /** {@return random parameters of {@code cfg} in {@code (-scale, scale)} (float values), by name, in spec order} */
+    static Map<String, double[]> randomParams(RNNConfig cfg, SplittableRandom rng, double scale) {
+        Map<String, double[]> params = new LinkedHashMap<>();
+        for (RNNBase.ParamSpec s : RNNBase.parameterSpecs(cfg)) {
+            int n = 1;
+            for (int d : s.shape()) {
+                n *= d;
+            }
+            params.put(s.name, rand(rng, n, scale));
+        }
+        return params;
+    }
+
     /** Runs the check and returns the worst relative error seen. */
     static double check(RNNConfig cfg, int seqLen, int batch, boolean withState, long seed) {
         SplittableRandom rng = TestSupport.rng(seed);

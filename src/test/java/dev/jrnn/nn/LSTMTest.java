@@ -153,14 +153,7 @@ class LSTMTest {
     void forwardMatchesTheDoubleReferenceWithStateProjectionAndBothDirections() {
         RNNConfig cfg = RNNConfig.lstm(5, 6).withNumLayers(3).withBidirectional(true).withProjSize(4);
         var rng = TestSupport.rng(11);
-        Map<String, double[]> params = new LinkedHashMap<>();
-        for (RNNBase.ParamSpec s : RNNBase.parameterSpecs(cfg)) {
-            int n = 1;
-            for (int d : s.shape()) {
-                n *= d;
-            }
-            params.put(s.name, GatedGradCheck.rand(rng, n, 0.4));
-        }
+        Map<String, double[]> params = GatedGradCheck.randomParams(cfg, rng, 0.4);
         int l = 7;
         int n = 3;
         double[] x = GatedGradCheck.rand(rng, l * n * 5, 1);
