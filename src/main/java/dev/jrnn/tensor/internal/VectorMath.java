@@ -80,7 +80,11 @@ final class VectorMath {
         for (int i = 0; i < bound; i += F.length()) {
             FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
             // exp(x); the same steps are written out in tanhVectors and sigmoidVectors (see the class comment)
-            FloatVector xc = x.max(EXP_MIN_ARG).min(EXP_MAX_ARG);
+            // FastMath's min(max(x, MIN), MAX) as compare-and-blend: the same value for every x, NaN
+            // included (it compares false and passes through), in two instructions per bound where
+            // FloatVector.max and min take five each for Java's NaN and signed-zero rules
+            FloatVector xl = x.blend(EXP_MIN_ARG, x.compare(VectorOperators.LT, EXP_MIN_ARG));
+            FloatVector xc = xl.blend(EXP_MAX_ARG, xl.compare(VectorOperators.GT, EXP_MAX_ARG));
             FloatVector t = xc.fma(V_LOG2E, V_MAGIC);   // k sits in the low mantissa bits of t
             FloatVector kf = t.sub(ROUND_MAGIC);
             FloatVector r = kf.fma(V_NEG_LN2_HI, xc);
@@ -122,8 +126,8 @@ final class VectorMath {
             q = q.fma(z, V_T0);
             FloatVector small = x.mul(z).fma(q, x);
             FloatVector u = ax.add(ax);
-            // e = exp(u), as in expVectors
-            FloatVector xc = u.max(EXP_MIN_ARG).min(EXP_MAX_ARG);
+            // e = exp(u), as in expVectors; u >= 0 or NaN, so only the upper bound can clamp
+            FloatVector xc = u.blend(EXP_MAX_ARG, u.compare(VectorOperators.GT, EXP_MAX_ARG));
             FloatVector t = xc.fma(V_LOG2E, V_MAGIC);   // k sits in the low mantissa bits of t
             FloatVector kf = t.sub(ROUND_MAGIC);
             FloatVector r = kf.fma(V_NEG_LN2_HI, xc);
@@ -162,8 +166,8 @@ final class VectorMath {
         for (int i = 0; i < bound; i += F.length()) {
             FloatVector x = FloatVector.fromArray(F, src, srcOff + i);
             FloatVector u = x.abs().neg();
-            // e = exp(u), as in expVectors
-            FloatVector xc = u.max(EXP_MIN_ARG).min(EXP_MAX_ARG);
+            // e = exp(u), as in expVectors; u <= 0 or NaN, so only the lower bound can clamp
+            FloatVector xc = u.blend(EXP_MIN_ARG, u.compare(VectorOperators.LT, EXP_MIN_ARG));
             FloatVector t = xc.fma(V_LOG2E, V_MAGIC);   // k sits in the low mantissa bits of t
             FloatVector kf = t.sub(ROUND_MAGIC);
             FloatVector r = kf.fma(V_NEG_LN2_HI, xc);

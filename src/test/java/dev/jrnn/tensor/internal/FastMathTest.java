@@ -156,6 +156,54 @@ class FastMathTest {
         }
     }
 
+    /**
+     * The array kernels of the active path (the vector loops under {@code -Djrnn.simd=vector}) give the
+     * scalar functions' bits on every input: every 4099th bit pattern of both signs, the neighbours of the
+     * clamp bounds of {@code exp}'s argument (and of half of them, where {@code tanh} takes
+     * {@code exp(2|x|)}), and the special values.
+     */
+    @Test
+    void forwardKernelsMatchTheScalarFunctionsBitwise() {
+        java.util.List<Float> xs = new java.util.ArrayList<>();
+        for (long bits = 0; bits <= 0xFFFFFFFFL; bits += 4099) {
+            xs.add(Float.intBitsToFloat((int) bits));
+        }
+        for (float bound : new float[] {FastMath.EXP_MIN_ARG, FastMath.EXP_MAX_ARG}) {
+            for (float b : new float[] {bound, -bound, bound / 2, -bound / 2}) {
+                float x = b;
+                for (int i = 0; i < 8; i++) {
+                    x = Math.nextDown(x);
+                }
+                for (int i = 0; i < 17; i++, x = Math.nextUp(x)) {
+                    xs.add(x);
+                }
+            }
+        }
+        for (float x : new float[] {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.MAX_VALUE, -Float.MAX_VALUE, Float.MIN_VALUE, -Float.MIN_VALUE}) {
+            xs.add(x);
+        }
+        float[] src = new float[xs.size()];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = xs.get(i);
+        }
+        float[] dst = new float[src.length];
+        ArrayKernel[] kernels = {Activations::exp, Activations::tanh, Activations::sigmoid};
+        FloatFn[] scalars = {FastMath::exp, FastMath::tanh, FastMath::sigmoid};
+        String[] names = {"exp", "tanh", "sigmoid"};
+        for (int f = 0; f < kernels.length; f++) {
+            kernels[f].apply(src, 0, dst, 0, src.length);
+            for (int i = 0; i < src.length; i++) {
+                float expected = scalars[f].apply(src[i]);
+                if (Float.floatToRawIntBits(dst[i]) != Float.floatToRawIntBits(expected)
+                        && !(Float.isNaN(dst[i]) && Float.isNaN(expected))) {
+                    throw new AssertionError(names[f] + "(" + src[i] + "): kernel " + dst[i] + ", scalar " + expected
+                            + " (vector path: " + Simd.vectorEnabled() + ")");
+                }
+            }
+        }
+    }
+
     /** Runs x through an array kernel in the middle of a vector-length-filling array. */
     private static float viaKernel(ArrayKernel k, float x) {
         float[] src = new float[67];
