@@ -25,9 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Computes, for one packed A micro-panel {@code (kc, MR)} and one packed B micro-panel
  * {@code (kc, NR)}, {@code acc[i][j] = sum_k a[k][i] * b[k][j]} with one {@code fma} per k in
- * increasing k order, starting from zero (or resuming from a previous {@code accumulate} over the
- * k steps before), then combines {@code acc} into C exactly as {@link ScalarGemmKernel} does, so both
- * kernels give the same bits.
+ * increasing k order, starting from zero, then combines {@code acc} into C exactly as
+ * {@link ScalarGemmKernel} does, so both kernels give the same bits.
  *
  * <p>Loaded only when {@link Simd#vectorEnabled()} is true.
  */
@@ -45,41 +44,31 @@ final class VectorGemmKernel {
 """)
 w(f"""
     /**
-     * Accumulates one micro-tile's products over {{@code kc}} k steps into {{@code acc[accOff...]}}
-     * ({{@code (mr, NR)}}): starting from zero, or, when {{@code resume}}, from the values there, which
-     * continues the same sequential fma chain of each element exactly (the accumulators are floats in
-     * both places). {{@link #combine}} then combines the tile into C.
+     * One micro-tile; see {{@link ScalarGemmKernel#tile}} for the contract.
      */
-    static void accumulate(int mr, int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                           boolean resume) {{
-        switch (mr) {{
-""")
+    static void tile(int mr, int nr, int kc, float[] a, int aOff, float[] b, int bOff,
+                     float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {{
+        switch (mr) {{""")
 for m in range(MR, 0, -1):
-    w(f"            case {m} -> tile{m}(kc, a, aOff, b, bOff, acc, accOff, resume);")
+    w(f"            case {m} -> tile{m}(kc, a, aOff, b, bOff, tmp);")
 w(f"""            default -> throw new IllegalArgumentException("mr must be in [1, " + GemmEngine.MR + "], got " + mr);
         }}
-    }}
-
-    /** Combines the accumulated tile {{@code acc[accOff...]}} into C; see {{@link ScalarGemmKernel#combine}}. */
-    static void combine(int mr, int nr, float[] acc, int accOff, float[] c, int cOff, int ldc,
-                        float alpha, float beta, boolean first, float[] tmp) {{
         if (nr == {NR}) {{
-            combineFull(mr, acc, accOff, c, cOff, ldc, alpha, beta, first);
+            combineFull(mr, tmp, c, cOff, ldc, alpha, beta, first);
         }} else {{
-            System.arraycopy(acc, accOff, tmp, 0, mr * {NR});
             ScalarGemmKernel.combine(mr, nr, tmp, c, cOff, ldc, alpha, beta, first);
         }}
     }}
 
     /** {{@link ScalarGemmKernel#combine}} for a full-width tile, one vector per 16 columns. */
-    private static void combineFull(int mr, float[] acc, int accOff, float[] c, int cOff, int ldc,
+    private static void combineFull(int mr, float[] acc, float[] c, int cOff, int ldc,
                                     float alpha, float beta, boolean first) {{
         FloatVector va = FloatVector.broadcast(S, alpha);
         FloatVector vb = FloatVector.broadcast(S, beta);
         for (int i = 0; i < mr; i++) {{
             for (int v = 0; v < {NR}; v += {L}) {{
                 int ci = cOff + i * ldc + v;
-                FloatVector x = FloatVector.fromArray(S, acc, accOff + i * {NR} + v);
+                FloatVector x = FloatVector.fromArray(S, acc, i * {NR} + v);
                 if (!first) {{
                     x = x.fma(va, FloatVector.fromArray(S, c, ci));
                 }} else if (beta == 0f) {{
@@ -93,10 +82,9 @@ w(f"""            default -> throw new IllegalArgumentException("mr must be in [
     }}
 """)
 for m in range(MR, 0, -1):
-    w(f"    private static void tile{m}(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,")
-    w(f"                              boolean resume) {{")
+    w(f"    private static void tile{m}(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {{")
     for i in range(m):
-        w("        " + " ".join(f"FloatVector c{i}_{v} = resume ? FloatVector.fromArray(S, acc, accOff + {i * NR + v * L}) : FloatVector.zero(S);" for v in range(NV)))
+        w("        " + " ".join(f"FloatVector c{i}_{v} = FloatVector.zero(S);" for v in range(NV)))
     w("        int ai = aOff;")
     w("        int bi = bOff;")
     w(f"        int end = bOff + kc * {NR};")
@@ -110,7 +98,7 @@ for m in range(MR, 0, -1):
     w("        }")
     for i in range(m):
         for v in range(NV):
-            w(f"        c{i}_{v}.intoArray(acc, accOff + {i * NR + v * L});")
+            w(f"        c{i}_{v}.intoArray(acc, {i * NR + v * L});")
     w("    }")
     w("")
 w("}")

@@ -32,9 +32,8 @@ import java.util.Arrays;
  * <h2>Algorithm</h2>
  * BLIS-style: loops over {@link #NC} columns, {@link #KC}-deep K blocks (fixed, so the reduction
  * order never depends on threads), {@link #MC} rows; A and B blocks are packed into micro-panels and
- * an {@link #MR} x {@link #NR} register-tiled micro-kernel runs on them (the vector kernel in
- * {@link #KSUB}-deep sub-blocks of each K block, which keeps the slice of B it reuses in L1). Threads
- * split the output tiles only.
+ * an {@link #MR} x {@link #NR} register-tiled micro-kernel runs on them. Threads split the output
+ * tiles only.
  *
  * <h2>Example: one RNN time step</h2>
  * <pre>{@code
@@ -45,7 +44,7 @@ import java.util.Arrays;
  * }</pre>
  *
  * <p>Memory: each thread that calls (or works for) the engine keeps a workspace of
- * {@code (MC·KC + KC·NC + MR·NR + MC·NR)} floats ≈ 4.4 MiB, allocated on its first call, plus 2 MiB of
+ * {@code (MC·KC + KC·NC + MR·NR)} floats ≈ 4.4 MiB, allocated on its first call, plus 2 MiB of
  * scratch rows the first time it runs the scalar kernel.
  *
  * <p>Thread-safe: concurrent calls are fine (they must not write overlapping C).
@@ -60,15 +59,6 @@ public final class GemmEngine {
     public static final int NR = 32;
     /** K block depth; fixed for all paths because it defines the reduction order. */
     public static final int KC = 1024;
-    /**
-     * K sub-block of the vector path: within a {@link #KC} block, the micro-kernel runs
-     * {@code KSUB} k steps over every row panel of the A block before the next {@code KSUB}, so the
-     * {@code (KSUB, NR)} slice of B (32 KiB) stays in L1 for all of them instead of coming from L2 once
-     * per panel. A tile's accumulators wait in memory between sub-blocks and resume exactly, so the
-     * sequential k order of each element, and therefore the bits, do not change (design notes, "K
-     * sub-blocks").
-     */
-    static final int KSUB = 256;
     /** Rows of A packed per block (a multiple of MR): {@code (MC, KC)} floats stay in L2. */
     public static final int MC = 96;
     /** Columns of B packed per block (a multiple of NR): {@code (KC, NC)} floats. */
@@ -278,26 +268,16 @@ public final class GemmEngine {
                                 j.alpha, j.beta, first, ws.accRows(), ws.brows());
                         continue;
                     }
-                    // K sub-blocks of KSUB: the (KSUB, NR) slice of B's micro-panel stays in L1 for all
-                    // the block's row panels; each tile's accumulators wait in accs between sub-blocks
-                    float[] accs = ws.accs;
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bo = bBase + (jr / NR) * kc * NR;
                         int cCol = j.cOff + jc + jr;
-                        for (int k0 = 0; k0 < kc; k0 += KSUB) {
-                            int kl = Math.min(KSUB, kc - k0);
-                            boolean last = k0 + kl == kc;
-                            for (int ir = 0; ir < mc; ir += MR) {
-                                int mr = Math.min(MR, mc - ir);
-                                int ao = (ir / MR) * kc * MR + k0 * MR;
-                                int accOff = (ir / MR) * MR * NR;
-                                VectorGemmKernel.accumulate(mr, kl, apack, ao, bp, bo + k0 * NR, accs, accOff, k0 > 0);
-                                if (last) {
-                                    VectorGemmKernel.combine(mr, nr, accs, accOff, j.c, cCol + (ic + ir) * j.ldc,
-                                            j.ldc, j.alpha, j.beta, first, tmp);
-                                }
-                            }
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int ao = (ir / MR) * kc * MR;
+                            int co = cCol + (ic + ir) * j.ldc;
+                            VectorGemmKernel.tile(mr, nr, kc, apack, ao, bp, bo, j.c, co, j.ldc,
+                                    j.alpha, j.beta, first, tmp);
                         }
                     }
                 }
@@ -441,7 +421,6 @@ public final class GemmEngine {
         final float[] a = new float[MC * KC + A_SLACK];   // (MC / MR, KC, MR) and VectorPacking's slack
         final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
         final float[] tmp = new float[MR * NR]; // (MR, NR)
-        final float[] accs = new float[MC * NR]; // (MC / MR, MR, NR): the vector kernel's tiles between K sub-blocks
         private float[][] accRows;   // (MR, CHUNK) scalar accumulators, on the scalar kernel's first call
         private float[][] brows;     // (KC, CHUNK) rows of packed B (2 MiB), likewise
 

@@ -9,9 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Computes, for one packed A micro-panel {@code (kc, MR)} and one packed B micro-panel
  * {@code (kc, NR)}, {@code acc[i][j] = sum_k a[k][i] * b[k][j]} with one {@code fma} per k in
- * increasing k order, starting from zero (or resuming from a previous {@code accumulate} over the
- * k steps before), then combines {@code acc} into C exactly as {@link ScalarGemmKernel} does, so both
- * kernels give the same bits.
+ * increasing k order, starting from zero, then combines {@code acc} into C exactly as
+ * {@link ScalarGemmKernel} does, so both kernels give the same bits.
  *
  * <p>Loaded only when {@link Simd#vectorEnabled()} is true.
  */
@@ -29,51 +28,41 @@ final class VectorGemmKernel {
 
 
     /**
-     * Accumulates one micro-tile's products over {@code kc} k steps into {@code acc[accOff...]}
-     * ({@code (mr, NR)}): starting from zero, or, when {@code resume}, from the values there, which
-     * continues the same sequential fma chain of each element exactly (the accumulators are floats in
-     * both places). {@link #combine} then combines the tile into C.
+     * One micro-tile; see {@link ScalarGemmKernel#tile} for the contract.
      */
-    static void accumulate(int mr, int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                           boolean resume) {
+    static void tile(int mr, int nr, int kc, float[] a, int aOff, float[] b, int bOff,
+                     float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
         switch (mr) {
-
-            case 12 -> tile12(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 11 -> tile11(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 10 -> tile10(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 9 -> tile9(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 8 -> tile8(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 7 -> tile7(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 6 -> tile6(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 5 -> tile5(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 4 -> tile4(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 3 -> tile3(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 2 -> tile2(kc, a, aOff, b, bOff, acc, accOff, resume);
-            case 1 -> tile1(kc, a, aOff, b, bOff, acc, accOff, resume);
+            case 12 -> tile12(kc, a, aOff, b, bOff, tmp);
+            case 11 -> tile11(kc, a, aOff, b, bOff, tmp);
+            case 10 -> tile10(kc, a, aOff, b, bOff, tmp);
+            case 9 -> tile9(kc, a, aOff, b, bOff, tmp);
+            case 8 -> tile8(kc, a, aOff, b, bOff, tmp);
+            case 7 -> tile7(kc, a, aOff, b, bOff, tmp);
+            case 6 -> tile6(kc, a, aOff, b, bOff, tmp);
+            case 5 -> tile5(kc, a, aOff, b, bOff, tmp);
+            case 4 -> tile4(kc, a, aOff, b, bOff, tmp);
+            case 3 -> tile3(kc, a, aOff, b, bOff, tmp);
+            case 2 -> tile2(kc, a, aOff, b, bOff, tmp);
+            case 1 -> tile1(kc, a, aOff, b, bOff, tmp);
             default -> throw new IllegalArgumentException("mr must be in [1, " + GemmEngine.MR + "], got " + mr);
         }
-    }
-
-    /** Combines the accumulated tile {@code acc[accOff...]} into C; see {@link ScalarGemmKernel#combine}. */
-    static void combine(int mr, int nr, float[] acc, int accOff, float[] c, int cOff, int ldc,
-                        float alpha, float beta, boolean first, float[] tmp) {
         if (nr == 32) {
-            combineFull(mr, acc, accOff, c, cOff, ldc, alpha, beta, first);
+            combineFull(mr, tmp, c, cOff, ldc, alpha, beta, first);
         } else {
-            System.arraycopy(acc, accOff, tmp, 0, mr * 32);
             ScalarGemmKernel.combine(mr, nr, tmp, c, cOff, ldc, alpha, beta, first);
         }
     }
 
     /** {@link ScalarGemmKernel#combine} for a full-width tile, one vector per 16 columns. */
-    private static void combineFull(int mr, float[] acc, int accOff, float[] c, int cOff, int ldc,
+    private static void combineFull(int mr, float[] acc, float[] c, int cOff, int ldc,
                                     float alpha, float beta, boolean first) {
         FloatVector va = FloatVector.broadcast(S, alpha);
         FloatVector vb = FloatVector.broadcast(S, beta);
         for (int i = 0; i < mr; i++) {
             for (int v = 0; v < 32; v += 16) {
                 int ci = cOff + i * ldc + v;
-                FloatVector x = FloatVector.fromArray(S, acc, accOff + i * 32 + v);
+                FloatVector x = FloatVector.fromArray(S, acc, i * 32 + v);
                 if (!first) {
                     x = x.fma(va, FloatVector.fromArray(S, c, ci));
                 } else if (beta == 0f) {
@@ -86,20 +75,19 @@ final class VectorGemmKernel {
         }
     }
 
-    private static void tile12(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
-        FloatVector c4_0 = resume ? FloatVector.fromArray(S, acc, accOff + 128) : FloatVector.zero(S); FloatVector c4_1 = resume ? FloatVector.fromArray(S, acc, accOff + 144) : FloatVector.zero(S);
-        FloatVector c5_0 = resume ? FloatVector.fromArray(S, acc, accOff + 160) : FloatVector.zero(S); FloatVector c5_1 = resume ? FloatVector.fromArray(S, acc, accOff + 176) : FloatVector.zero(S);
-        FloatVector c6_0 = resume ? FloatVector.fromArray(S, acc, accOff + 192) : FloatVector.zero(S); FloatVector c6_1 = resume ? FloatVector.fromArray(S, acc, accOff + 208) : FloatVector.zero(S);
-        FloatVector c7_0 = resume ? FloatVector.fromArray(S, acc, accOff + 224) : FloatVector.zero(S); FloatVector c7_1 = resume ? FloatVector.fromArray(S, acc, accOff + 240) : FloatVector.zero(S);
-        FloatVector c8_0 = resume ? FloatVector.fromArray(S, acc, accOff + 256) : FloatVector.zero(S); FloatVector c8_1 = resume ? FloatVector.fromArray(S, acc, accOff + 272) : FloatVector.zero(S);
-        FloatVector c9_0 = resume ? FloatVector.fromArray(S, acc, accOff + 288) : FloatVector.zero(S); FloatVector c9_1 = resume ? FloatVector.fromArray(S, acc, accOff + 304) : FloatVector.zero(S);
-        FloatVector c10_0 = resume ? FloatVector.fromArray(S, acc, accOff + 320) : FloatVector.zero(S); FloatVector c10_1 = resume ? FloatVector.fromArray(S, acc, accOff + 336) : FloatVector.zero(S);
-        FloatVector c11_0 = resume ? FloatVector.fromArray(S, acc, accOff + 352) : FloatVector.zero(S); FloatVector c11_1 = resume ? FloatVector.fromArray(S, acc, accOff + 368) : FloatVector.zero(S);
+    private static void tile12(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S); FloatVector c8_1 = FloatVector.zero(S);
+        FloatVector c9_0 = FloatVector.zero(S); FloatVector c9_1 = FloatVector.zero(S);
+        FloatVector c10_0 = FloatVector.zero(S); FloatVector c10_1 = FloatVector.zero(S);
+        FloatVector c11_0 = FloatVector.zero(S); FloatVector c11_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -143,45 +131,44 @@ final class VectorGemmKernel {
             c11_0 = a11.fma(b0, c11_0);
             c11_1 = a11.fma(b1, c11_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
-        c4_0.intoArray(acc, accOff + 128);
-        c4_1.intoArray(acc, accOff + 144);
-        c5_0.intoArray(acc, accOff + 160);
-        c5_1.intoArray(acc, accOff + 176);
-        c6_0.intoArray(acc, accOff + 192);
-        c6_1.intoArray(acc, accOff + 208);
-        c7_0.intoArray(acc, accOff + 224);
-        c7_1.intoArray(acc, accOff + 240);
-        c8_0.intoArray(acc, accOff + 256);
-        c8_1.intoArray(acc, accOff + 272);
-        c9_0.intoArray(acc, accOff + 288);
-        c9_1.intoArray(acc, accOff + 304);
-        c10_0.intoArray(acc, accOff + 320);
-        c10_1.intoArray(acc, accOff + 336);
-        c11_0.intoArray(acc, accOff + 352);
-        c11_1.intoArray(acc, accOff + 368);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
+        c8_0.intoArray(acc, 256);
+        c8_1.intoArray(acc, 272);
+        c9_0.intoArray(acc, 288);
+        c9_1.intoArray(acc, 304);
+        c10_0.intoArray(acc, 320);
+        c10_1.intoArray(acc, 336);
+        c11_0.intoArray(acc, 352);
+        c11_1.intoArray(acc, 368);
     }
 
-    private static void tile11(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
-        FloatVector c4_0 = resume ? FloatVector.fromArray(S, acc, accOff + 128) : FloatVector.zero(S); FloatVector c4_1 = resume ? FloatVector.fromArray(S, acc, accOff + 144) : FloatVector.zero(S);
-        FloatVector c5_0 = resume ? FloatVector.fromArray(S, acc, accOff + 160) : FloatVector.zero(S); FloatVector c5_1 = resume ? FloatVector.fromArray(S, acc, accOff + 176) : FloatVector.zero(S);
-        FloatVector c6_0 = resume ? FloatVector.fromArray(S, acc, accOff + 192) : FloatVector.zero(S); FloatVector c6_1 = resume ? FloatVector.fromArray(S, acc, accOff + 208) : FloatVector.zero(S);
-        FloatVector c7_0 = resume ? FloatVector.fromArray(S, acc, accOff + 224) : FloatVector.zero(S); FloatVector c7_1 = resume ? FloatVector.fromArray(S, acc, accOff + 240) : FloatVector.zero(S);
-        FloatVector c8_0 = resume ? FloatVector.fromArray(S, acc, accOff + 256) : FloatVector.zero(S); FloatVector c8_1 = resume ? FloatVector.fromArray(S, acc, accOff + 272) : FloatVector.zero(S);
-        FloatVector c9_0 = resume ? FloatVector.fromArray(S, acc, accOff + 288) : FloatVector.zero(S); FloatVector c9_1 = resume ? FloatVector.fromArray(S, acc, accOff + 304) : FloatVector.zero(S);
-        FloatVector c10_0 = resume ? FloatVector.fromArray(S, acc, accOff + 320) : FloatVector.zero(S); FloatVector c10_1 = resume ? FloatVector.fromArray(S, acc, accOff + 336) : FloatVector.zero(S);
+    private static void tile11(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S); FloatVector c8_1 = FloatVector.zero(S);
+        FloatVector c9_0 = FloatVector.zero(S); FloatVector c9_1 = FloatVector.zero(S);
+        FloatVector c10_0 = FloatVector.zero(S); FloatVector c10_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -222,42 +209,41 @@ final class VectorGemmKernel {
             c10_0 = a10.fma(b0, c10_0);
             c10_1 = a10.fma(b1, c10_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
-        c4_0.intoArray(acc, accOff + 128);
-        c4_1.intoArray(acc, accOff + 144);
-        c5_0.intoArray(acc, accOff + 160);
-        c5_1.intoArray(acc, accOff + 176);
-        c6_0.intoArray(acc, accOff + 192);
-        c6_1.intoArray(acc, accOff + 208);
-        c7_0.intoArray(acc, accOff + 224);
-        c7_1.intoArray(acc, accOff + 240);
-        c8_0.intoArray(acc, accOff + 256);
-        c8_1.intoArray(acc, accOff + 272);
-        c9_0.intoArray(acc, accOff + 288);
-        c9_1.intoArray(acc, accOff + 304);
-        c10_0.intoArray(acc, accOff + 320);
-        c10_1.intoArray(acc, accOff + 336);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
+        c8_0.intoArray(acc, 256);
+        c8_1.intoArray(acc, 272);
+        c9_0.intoArray(acc, 288);
+        c9_1.intoArray(acc, 304);
+        c10_0.intoArray(acc, 320);
+        c10_1.intoArray(acc, 336);
     }
 
-    private static void tile10(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
-        FloatVector c4_0 = resume ? FloatVector.fromArray(S, acc, accOff + 128) : FloatVector.zero(S); FloatVector c4_1 = resume ? FloatVector.fromArray(S, acc, accOff + 144) : FloatVector.zero(S);
-        FloatVector c5_0 = resume ? FloatVector.fromArray(S, acc, accOff + 160) : FloatVector.zero(S); FloatVector c5_1 = resume ? FloatVector.fromArray(S, acc, accOff + 176) : FloatVector.zero(S);
-        FloatVector c6_0 = resume ? FloatVector.fromArray(S, acc, accOff + 192) : FloatVector.zero(S); FloatVector c6_1 = resume ? FloatVector.fromArray(S, acc, accOff + 208) : FloatVector.zero(S);
-        FloatVector c7_0 = resume ? FloatVector.fromArray(S, acc, accOff + 224) : FloatVector.zero(S); FloatVector c7_1 = resume ? FloatVector.fromArray(S, acc, accOff + 240) : FloatVector.zero(S);
-        FloatVector c8_0 = resume ? FloatVector.fromArray(S, acc, accOff + 256) : FloatVector.zero(S); FloatVector c8_1 = resume ? FloatVector.fromArray(S, acc, accOff + 272) : FloatVector.zero(S);
-        FloatVector c9_0 = resume ? FloatVector.fromArray(S, acc, accOff + 288) : FloatVector.zero(S); FloatVector c9_1 = resume ? FloatVector.fromArray(S, acc, accOff + 304) : FloatVector.zero(S);
+    private static void tile10(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S); FloatVector c8_1 = FloatVector.zero(S);
+        FloatVector c9_0 = FloatVector.zero(S); FloatVector c9_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -295,39 +281,38 @@ final class VectorGemmKernel {
             c9_0 = a9.fma(b0, c9_0);
             c9_1 = a9.fma(b1, c9_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
-        c4_0.intoArray(acc, accOff + 128);
-        c4_1.intoArray(acc, accOff + 144);
-        c5_0.intoArray(acc, accOff + 160);
-        c5_1.intoArray(acc, accOff + 176);
-        c6_0.intoArray(acc, accOff + 192);
-        c6_1.intoArray(acc, accOff + 208);
-        c7_0.intoArray(acc, accOff + 224);
-        c7_1.intoArray(acc, accOff + 240);
-        c8_0.intoArray(acc, accOff + 256);
-        c8_1.intoArray(acc, accOff + 272);
-        c9_0.intoArray(acc, accOff + 288);
-        c9_1.intoArray(acc, accOff + 304);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
+        c8_0.intoArray(acc, 256);
+        c8_1.intoArray(acc, 272);
+        c9_0.intoArray(acc, 288);
+        c9_1.intoArray(acc, 304);
     }
 
-    private static void tile9(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
-        FloatVector c4_0 = resume ? FloatVector.fromArray(S, acc, accOff + 128) : FloatVector.zero(S); FloatVector c4_1 = resume ? FloatVector.fromArray(S, acc, accOff + 144) : FloatVector.zero(S);
-        FloatVector c5_0 = resume ? FloatVector.fromArray(S, acc, accOff + 160) : FloatVector.zero(S); FloatVector c5_1 = resume ? FloatVector.fromArray(S, acc, accOff + 176) : FloatVector.zero(S);
-        FloatVector c6_0 = resume ? FloatVector.fromArray(S, acc, accOff + 192) : FloatVector.zero(S); FloatVector c6_1 = resume ? FloatVector.fromArray(S, acc, accOff + 208) : FloatVector.zero(S);
-        FloatVector c7_0 = resume ? FloatVector.fromArray(S, acc, accOff + 224) : FloatVector.zero(S); FloatVector c7_1 = resume ? FloatVector.fromArray(S, acc, accOff + 240) : FloatVector.zero(S);
-        FloatVector c8_0 = resume ? FloatVector.fromArray(S, acc, accOff + 256) : FloatVector.zero(S); FloatVector c8_1 = resume ? FloatVector.fromArray(S, acc, accOff + 272) : FloatVector.zero(S);
+    private static void tile9(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
+        FloatVector c8_0 = FloatVector.zero(S); FloatVector c8_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -362,36 +347,35 @@ final class VectorGemmKernel {
             c8_0 = a8.fma(b0, c8_0);
             c8_1 = a8.fma(b1, c8_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
-        c4_0.intoArray(acc, accOff + 128);
-        c4_1.intoArray(acc, accOff + 144);
-        c5_0.intoArray(acc, accOff + 160);
-        c5_1.intoArray(acc, accOff + 176);
-        c6_0.intoArray(acc, accOff + 192);
-        c6_1.intoArray(acc, accOff + 208);
-        c7_0.intoArray(acc, accOff + 224);
-        c7_1.intoArray(acc, accOff + 240);
-        c8_0.intoArray(acc, accOff + 256);
-        c8_1.intoArray(acc, accOff + 272);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
+        c8_0.intoArray(acc, 256);
+        c8_1.intoArray(acc, 272);
     }
 
-    private static void tile8(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
-        FloatVector c4_0 = resume ? FloatVector.fromArray(S, acc, accOff + 128) : FloatVector.zero(S); FloatVector c4_1 = resume ? FloatVector.fromArray(S, acc, accOff + 144) : FloatVector.zero(S);
-        FloatVector c5_0 = resume ? FloatVector.fromArray(S, acc, accOff + 160) : FloatVector.zero(S); FloatVector c5_1 = resume ? FloatVector.fromArray(S, acc, accOff + 176) : FloatVector.zero(S);
-        FloatVector c6_0 = resume ? FloatVector.fromArray(S, acc, accOff + 192) : FloatVector.zero(S); FloatVector c6_1 = resume ? FloatVector.fromArray(S, acc, accOff + 208) : FloatVector.zero(S);
-        FloatVector c7_0 = resume ? FloatVector.fromArray(S, acc, accOff + 224) : FloatVector.zero(S); FloatVector c7_1 = resume ? FloatVector.fromArray(S, acc, accOff + 240) : FloatVector.zero(S);
+    private static void tile8(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
+        FloatVector c7_0 = FloatVector.zero(S); FloatVector c7_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -423,33 +407,32 @@ final class VectorGemmKernel {
             c7_0 = a7.fma(b0, c7_0);
             c7_1 = a7.fma(b1, c7_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
-        c4_0.intoArray(acc, accOff + 128);
-        c4_1.intoArray(acc, accOff + 144);
-        c5_0.intoArray(acc, accOff + 160);
-        c5_1.intoArray(acc, accOff + 176);
-        c6_0.intoArray(acc, accOff + 192);
-        c6_1.intoArray(acc, accOff + 208);
-        c7_0.intoArray(acc, accOff + 224);
-        c7_1.intoArray(acc, accOff + 240);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
+        c7_0.intoArray(acc, 224);
+        c7_1.intoArray(acc, 240);
     }
 
-    private static void tile7(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
-        FloatVector c4_0 = resume ? FloatVector.fromArray(S, acc, accOff + 128) : FloatVector.zero(S); FloatVector c4_1 = resume ? FloatVector.fromArray(S, acc, accOff + 144) : FloatVector.zero(S);
-        FloatVector c5_0 = resume ? FloatVector.fromArray(S, acc, accOff + 160) : FloatVector.zero(S); FloatVector c5_1 = resume ? FloatVector.fromArray(S, acc, accOff + 176) : FloatVector.zero(S);
-        FloatVector c6_0 = resume ? FloatVector.fromArray(S, acc, accOff + 192) : FloatVector.zero(S); FloatVector c6_1 = resume ? FloatVector.fromArray(S, acc, accOff + 208) : FloatVector.zero(S);
+    private static void tile7(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
+        FloatVector c6_0 = FloatVector.zero(S); FloatVector c6_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -478,30 +461,29 @@ final class VectorGemmKernel {
             c6_0 = a6.fma(b0, c6_0);
             c6_1 = a6.fma(b1, c6_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
-        c4_0.intoArray(acc, accOff + 128);
-        c4_1.intoArray(acc, accOff + 144);
-        c5_0.intoArray(acc, accOff + 160);
-        c5_1.intoArray(acc, accOff + 176);
-        c6_0.intoArray(acc, accOff + 192);
-        c6_1.intoArray(acc, accOff + 208);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
+        c6_0.intoArray(acc, 192);
+        c6_1.intoArray(acc, 208);
     }
 
-    private static void tile6(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
-        FloatVector c4_0 = resume ? FloatVector.fromArray(S, acc, accOff + 128) : FloatVector.zero(S); FloatVector c4_1 = resume ? FloatVector.fromArray(S, acc, accOff + 144) : FloatVector.zero(S);
-        FloatVector c5_0 = resume ? FloatVector.fromArray(S, acc, accOff + 160) : FloatVector.zero(S); FloatVector c5_1 = resume ? FloatVector.fromArray(S, acc, accOff + 176) : FloatVector.zero(S);
+    private static void tile6(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
+        FloatVector c5_0 = FloatVector.zero(S); FloatVector c5_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -527,27 +509,26 @@ final class VectorGemmKernel {
             c5_0 = a5.fma(b0, c5_0);
             c5_1 = a5.fma(b1, c5_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
-        c4_0.intoArray(acc, accOff + 128);
-        c4_1.intoArray(acc, accOff + 144);
-        c5_0.intoArray(acc, accOff + 160);
-        c5_1.intoArray(acc, accOff + 176);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
+        c5_0.intoArray(acc, 160);
+        c5_1.intoArray(acc, 176);
     }
 
-    private static void tile5(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
-        FloatVector c4_0 = resume ? FloatVector.fromArray(S, acc, accOff + 128) : FloatVector.zero(S); FloatVector c4_1 = resume ? FloatVector.fromArray(S, acc, accOff + 144) : FloatVector.zero(S);
+    private static void tile5(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
+        FloatVector c4_0 = FloatVector.zero(S); FloatVector c4_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -570,24 +551,23 @@ final class VectorGemmKernel {
             c4_0 = a4.fma(b0, c4_0);
             c4_1 = a4.fma(b1, c4_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
-        c4_0.intoArray(acc, accOff + 128);
-        c4_1.intoArray(acc, accOff + 144);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
+        c4_0.intoArray(acc, 128);
+        c4_1.intoArray(acc, 144);
     }
 
-    private static void tile4(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
-        FloatVector c3_0 = resume ? FloatVector.fromArray(S, acc, accOff + 96) : FloatVector.zero(S); FloatVector c3_1 = resume ? FloatVector.fromArray(S, acc, accOff + 112) : FloatVector.zero(S);
+    private static void tile4(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
+        FloatVector c3_0 = FloatVector.zero(S); FloatVector c3_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -607,21 +587,20 @@ final class VectorGemmKernel {
             c3_0 = a3.fma(b0, c3_0);
             c3_1 = a3.fma(b1, c3_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
-        c3_0.intoArray(acc, accOff + 96);
-        c3_1.intoArray(acc, accOff + 112);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
+        c3_0.intoArray(acc, 96);
+        c3_1.intoArray(acc, 112);
     }
 
-    private static void tile3(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
-        FloatVector c2_0 = resume ? FloatVector.fromArray(S, acc, accOff + 64) : FloatVector.zero(S); FloatVector c2_1 = resume ? FloatVector.fromArray(S, acc, accOff + 80) : FloatVector.zero(S);
+    private static void tile3(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
+        FloatVector c2_0 = FloatVector.zero(S); FloatVector c2_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -638,18 +617,17 @@ final class VectorGemmKernel {
             c2_0 = a2.fma(b0, c2_0);
             c2_1 = a2.fma(b1, c2_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
-        c2_0.intoArray(acc, accOff + 64);
-        c2_1.intoArray(acc, accOff + 80);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
+        c2_0.intoArray(acc, 64);
+        c2_1.intoArray(acc, 80);
     }
 
-    private static void tile2(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
-        FloatVector c1_0 = resume ? FloatVector.fromArray(S, acc, accOff + 32) : FloatVector.zero(S); FloatVector c1_1 = resume ? FloatVector.fromArray(S, acc, accOff + 48) : FloatVector.zero(S);
+    private static void tile2(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
+        FloatVector c1_0 = FloatVector.zero(S); FloatVector c1_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -663,15 +641,14 @@ final class VectorGemmKernel {
             c1_0 = a1.fma(b0, c1_0);
             c1_1 = a1.fma(b1, c1_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
-        c1_0.intoArray(acc, accOff + 32);
-        c1_1.intoArray(acc, accOff + 48);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
+        c1_0.intoArray(acc, 32);
+        c1_1.intoArray(acc, 48);
     }
 
-    private static void tile1(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc, int accOff,
-                              boolean resume) {
-        FloatVector c0_0 = resume ? FloatVector.fromArray(S, acc, accOff + 0) : FloatVector.zero(S); FloatVector c0_1 = resume ? FloatVector.fromArray(S, acc, accOff + 16) : FloatVector.zero(S);
+    private static void tile1(int kc, float[] a, int aOff, float[] b, int bOff, float[] acc) {
+        FloatVector c0_0 = FloatVector.zero(S); FloatVector c0_1 = FloatVector.zero(S);
         int ai = aOff;
         int bi = bOff;
         int end = bOff + kc * 32;
@@ -682,8 +659,8 @@ final class VectorGemmKernel {
             c0_0 = a0.fma(b0, c0_0);
             c0_1 = a0.fma(b1, c0_1);
         }
-        c0_0.intoArray(acc, accOff + 0);
-        c0_1.intoArray(acc, accOff + 16);
+        c0_0.intoArray(acc, 0);
+        c0_1.intoArray(acc, 16);
     }
 
 }

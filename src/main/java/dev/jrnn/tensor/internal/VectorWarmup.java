@@ -68,13 +68,10 @@ final class VectorWarmup {
         float[] b = ramp(nr * 16, 1f, -0.01f);
         float[] c = new float[mr * nr];
         float[] tmp = new float[mr * nr];
-        // a tile from zero and resumed, then the three ways of combining it into C: accumulate,
-        // overwrite (beta 0), scale (beta != 0)
-        VectorGemmKernel.accumulate(mr, 2, a, 0, b, 0, tmp, 0, false);
-        VectorGemmKernel.accumulate(mr, 2, a, 0, b, 0, tmp, 0, true);
-        VectorGemmKernel.combine(mr, nr, tmp, 0, c, 0, nr, 1f, 0f, false, tmp);
-        VectorGemmKernel.combine(mr, nr, tmp, 0, c, 0, nr, 1f, 0f, true, tmp);
-        VectorGemmKernel.combine(mr, nr, tmp, 0, c, 0, nr, 1f, 0.5f, true, tmp);
+        // the three ways of combining a tile into C: accumulate, overwrite (beta 0), scale (beta != 0)
+        VectorGemmKernel.tile(mr, nr, 2, a, 0, b, 0, c, 0, nr, 1f, 0f, false, tmp);
+        VectorGemmKernel.tile(mr, nr, 2, a, 0, b, 0, c, 0, nr, 1f, 0f, true, tmp);
+        VectorGemmKernel.tile(mr, nr, 2, a, 0, b, 0, c, 0, nr, 1f, 0.5f, true, tmp);
         // narrow GEMM, 16 columns: four-row and one-row paths, each with beta 0 and beta != 0
         VectorSkinnyGemm.narrow(5, 16, 2, 1f, a, 0, 16, b, 0f, c, 0, 16, tmp);
         VectorSkinnyGemm.narrow(5, 16, 2, 1f, a, 0, 16, b, 0.5f, c, 0, 16, tmp);

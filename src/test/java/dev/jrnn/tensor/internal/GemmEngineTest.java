@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The raw entry points and the kernels, against the double reference and against each other. */
 class GemmEngineTest {
 
-    /** Shapes (m, n, k) crossing MR, NR, KSUB, KC, MC and NC boundaries. */
+    /** Shapes (m, n, k) crossing MR, NR, KC, MC and NC boundaries. */
     private static final int[][] SHAPES = {
         {1, 1, 1}, {1, 128, 128}, {3, 17, 5}, {8, 32, 256}, {9, 33, 257}, {7, 31, 255},
         {17, 63, 65}, {63, 65, 17}, {65, 1, 3}, {1, 65, 513}, {145, 97, 40}, {143, 64, 300},
@@ -29,7 +29,6 @@ class GemmEngineTest {
         {9, 33, 2 * GemmEngine.KC + 6}, {13, 40, 2 * GemmEngine.KC}, {GemmEngine.MC + 1, 97, 40},
         {GemmEngine.MC - 1, 64, 300}, {2 * GemmEngine.MC + 13, 40, GemmEngine.KC + 3},
         {6, 16, GemmEngine.KC}, {4, 10, GemmEngine.KC + 1}, {1, 33, GemmEngine.KC + 1},
-        {GemmEngine.MC, 33, 3 * GemmEngine.KSUB + 5}, {30, 64, GemmEngine.KSUB - 1},
     };
 
     private static List<GemmEngine.Kernel> kernels() {
