@@ -1,5 +1,6 @@
 package dev.jrnn.nn;
 
+import dev.jrnn.nn.internal.Kernels;
 import dev.jrnn.nn.internal.RowParallel;
 
 /**
@@ -40,11 +41,6 @@ final class BiasAdd extends RowParallel {
     }
 
     private static void add(float[] a, int off, float[] b, int g, int from, int to) {
-        for (int row = from; row < to; row++) {
-            int o = off + row * g;
-            for (int j = 0; j < g; j++) {
-                a[o + j] += b[j];
-            }
-        }
+        Kernels.addRows(a, off + from * g, b, 0, to - from, g);
     }
 }

@@ -79,6 +79,11 @@ public final class Kernels {
         GemmEngine.sgemm(false, m, alpha, a, aOff, lda, w, beta, c, cOff, ldc);
     }
 
+    /** {@code a[aOff + r·g + j] += row[rowOff + j]} for {@code rows} rows of g elements; row not modified, must not overlap them. */
+    public static void addRows(float[] a, int aOff, float[] row, int rowOff, int rows, int g) {
+        Activations.addRows(a, aOff, row, rowOff, rows, g);
+    }
+
     /** {@code dst[i] = tanh(src[i])} for n elements; src not modified, dst modified (may alias src). */
     public static void tanh(float[] src, int srcOff, float[] dst, int dstOff, int n) {
         Activations.tanh(src, srcOff, dst, dstOff, n);

@@ -3,7 +3,8 @@ package dev.jrnn.tensor.internal;
 import java.util.Objects;
 
 /**
- * Array kernels for the activations of the recurrent layers, dispatched once per call to the
+ * Array kernels for the activations of the recurrent layers (and the bias add before them), dispatched
+ * once per call to the
  * Vector API ({@code VectorMath}) when {@link Simd#vectorEnabled()} and to {@link FastMath}
  * otherwise. Both paths run the same algorithm and give bitwise identical results.
  *
@@ -133,6 +134,40 @@ public final class Activations {
             VectorMath.reluBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
         } else {
             FastMath.reluBackward(dh, dhOff, dOut, dOutOff, h, hOff, dA, dAOff, n);
+        }
+    }
+
+    /**
+     * Adds one row to each row of a block: {@code a[aOff + r * g + j] += row[rowOff + j]} for
+     * {@code r < rows}, {@code j < g}, e.g. a bias {@code (G)} onto an input projection {@code (rows, G)}.
+     * One float addition per element on both paths. (C2 does not vectorise the plain loop: it cannot rule
+     * out that the two arrays overlap, and their indices differ; it ran at about 0.6 ns per element on
+     * the Intel machine, the vector loop at 0.1.)
+     *
+     * @param a the block, modified
+     * @param aOff index of element (0, 0) of the block
+     * @param row the row added, not modified; must not overlap the block's range of {@code a}
+     * @param rowOff index of the row's first element
+     * @param rows number of rows, {@code >= 0}
+     * @param g row length, {@code >= 0}
+     * @throws IndexOutOfBoundsException if a range is outside its array, before anything is written
+     */
+    public static void addRows(float[] a, int aOff, float[] row, int rowOff, int rows, int g) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(row, "row");
+        if (rows < 0) {
+            throw new IndexOutOfBoundsException("rows must be >= 0, got " + rows);
+        }
+        Objects.checkFromIndexSize(rowOff, g, row.length);
+        long n = (long) rows * g;
+        if (aOff < 0 || aOff + n > a.length) {
+            throw new IndexOutOfBoundsException("block (" + rows + ", " + g + ") at offset " + aOff
+                    + " does not fit an array of length " + a.length);
+        }
+        if (Simd.vectorEnabled()) {
+            VectorMath.addRows(a, aOff, row, rowOff, rows, g);
+        } else {
+            FastMath.addRows(a, aOff, row, rowOff, rows, g);
         }
     }
 

@@ -185,6 +185,16 @@ public final class FastMath {
         }
     }
 
+    /** {@link Activations#addRows}, one element at a time. */
+    public static void addRows(float[] a, int aOff, float[] row, int rowOff, int rows, int g) {
+        for (int r = 0; r < rows; r++) {
+            int o = aOff + r * g;
+            for (int j = 0; j < g; j++) {
+                a[o + j] += row[rowOff + j];
+            }
+        }
+    }
+
     /** {@link Activations#tanhBackward}, one element at a time. */
     public static void tanhBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
                                     float[] dA, int dAOff, int n) {

@@ -207,6 +207,20 @@ final class VectorMath {
         }
     }
 
+    /** {@link Activations#addRows}: whole vectors of each row, then {@link FastMath#addRows} on the row's tail. */
+    static void addRows(float[] a, int aOff, float[] row, int rowOff, int rows, int g) {
+        int bound = F.loopBound(g);
+        for (int r = 0; r < rows; r++) {
+            int o = aOff + r * g;
+            for (int j = 0; j < bound; j += F.length()) {
+                FloatVector.fromArray(F, a, o + j).add(FloatVector.fromArray(F, row, rowOff + j)).intoArray(a, o + j);
+            }
+            if (bound < g) {
+                FastMath.addRows(a, o + bound, row, rowOff + bound, 1, g - bound);
+            }
+        }
+    }
+
     /**
      * {@link Activations#reluBackward}: a select on {@code h <= 0} (false for NaN), branch-free; the
      * scalar loop it replaces ran at about 7 ns per element on Zen 4 (a relu's signs are a coin toss

@@ -18,7 +18,7 @@ package dev.jrnn.tensor.internal;
  * first use for compiled code.
  *
  * <p>Only methods of the {@code Vector*} classes (and {@link FastMath}'s empty loop tails) are called,
- * on inputs that take every vector branch: each activation on 16 floats, the gate arithmetic with and
+ * on inputs that take every vector branch: each activation on 16 floats, the bias add, the gate arithmetic with and
  * without its optional arrays, the GEMM micro-kernel and the narrow kernel with the ways of combining into
  * C, and the three packings on full panels. None of them
  * initialises a class that reads {@link Simd}, which is still being initialised: {@link GemmEngine}
@@ -42,6 +42,7 @@ final class VectorWarmup {
         VectorMath.tanh(x, 0, y, 0, 16);
         VectorMath.sigmoid(x, 0, y, 0, 16);
         VectorMath.relu(x, 0, y, 0, 16);
+        VectorMath.addRows(y, 0, x, 0, 2, 16);
         VectorMath.tanhBackward(x, 0, x, 16, x, 32, y, 0, 16);
         VectorMath.reluBackward(x, 0, x, 16, x, 32, y, 0, 16);
         // the GRU and LSTM step arithmetic, with and without each optional array

@@ -204,6 +204,46 @@ class FastMathTest {
         }
     }
 
+    /**
+     * {@link Activations#addRows} adds the row to every row of the block, element by element (each sum
+     * checked against {@code (double) a + row}, which rounds to the same float), leaves everything
+     * around the block alone, and throws before writing when a range does not fit.
+     */
+    @Test
+    void addRowsAddsTheRowToEachRowOfTheBlockOnly() {
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int[] shape : new int[][] {{0, 16}, {3, 0}, {1, 1}, {2, 15}, {3, 16}, {4, 17}, {5, 48}, {2, 100}, {1, 1003}}) {
+            int rows = shape[0];
+            int g = shape[1];
+            float[] a = new float[rows * g + 10];
+            float[] row = new float[g + 3];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rng.nextGaussian();
+            }
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) rng.nextGaussian();
+            }
+            row[rng.nextInt(row.length)] = Float.NaN;
+            float[] before = a.clone();
+            Activations.addRows(a, 4, row, 2, rows, g);
+            for (int i = 0; i < a.length; i++) {
+                int k = i - 4;
+                float expected = k >= 0 && k < rows * g
+                        ? (float) ((double) before[i] + row[2 + k % g]) : before[i];
+                assertThat(Float.floatToIntBits(a[i])).as("rows=%d g=%d i=%d", rows, g, i)
+                        .isEqualTo(Float.floatToIntBits(expected));
+            }
+            float[] copy = a.clone();
+            assertThatThrownBy(() -> Activations.addRows(copy, 11, row, 2, rows, g))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> Activations.addRows(copy, 0, row, 4, rows, g))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThat(copy).isEqualTo(a);
+        }
+        assertThatThrownBy(() -> Activations.addRows(new float[4], 0, new float[2], 0, -1, 2))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("got -1");
+    }
+
     /** Runs x through an array kernel in the middle of a vector-length-filling array. */
     private static float viaKernel(ArrayKernel k, float x) {
         float[] src = new float[67];
