@@ -772,12 +772,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             return;
         }
         for (int t = t0; t < t0 + steps; t++) {
-            for (int n = 0; n < layout.batchSize(t); n++) {
-                int o = gOff + ((t - t0) * batch + n) * g;
-                for (int j = 0; j < g; j++) {
-                    gates[o + j] += bias[j];
-                }
-            }
+            Kernels.addRows(gates, gOff + (t - t0) * batch * g, bias, 0, layout.batchSize(t), g);
         }
     }
 
@@ -1342,11 +1337,7 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             g.addInPlace(Tensor.of(values, p.shape()));
             return;
         }
-        float[] s = TensorAccess.storage(g);
-        int o = TensorAccess.offset(g);
-        for (int i = 0; i < values.length; i++) {
-            s[o + i] += values[i];
-        }
+        Kernels.addRows(TensorAccess.storage(g), TensorAccess.offset(g), values, 0, 1, values.length);
         TensorAccess.markWritten(g);
     }
 
