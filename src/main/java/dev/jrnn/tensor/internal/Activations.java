@@ -4,9 +4,8 @@ import java.util.Objects;
 
 /**
  * Array kernels for the activations of the recurrent layers (and the bias add before them), dispatched
- * once per call to the
- * Vector API ({@code VectorMath}) when {@link Simd#vectorEnabled()} and to {@link FastMath}
- * otherwise. Both paths run the same algorithm and give bitwise identical results.
+ * once per call to the Vector API ({@code VectorMath}) when {@link Simd#vectorEnabled()} and to
+ * {@link FastMath} otherwise. Both paths run the same algorithm and give bitwise identical results.
  *
  * <p>Each kernel reads {@code src[srcOff .. srcOff + n)} and writes {@code dst[dstOff .. dstOff + n)};
  * {@code dst} may be {@code src} with the same offset (in place), but not a shifted overlap.

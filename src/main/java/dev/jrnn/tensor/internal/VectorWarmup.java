@@ -18,9 +18,9 @@ package dev.jrnn.tensor.internal;
  * first use for compiled code.
  *
  * <p>Only methods of the {@code Vector*} classes (and {@link FastMath}'s empty loop tails) are called,
- * on inputs that take every vector branch: each activation on 16 floats, the bias add, the gate arithmetic with and
- * without its optional arrays, the GEMM micro-kernel and the narrow kernel with the ways of combining into
- * C, and the three packings on full panels. None of them
+ * on inputs that take every vector branch: each activation and the bias add on 16 floats, the gate
+ * arithmetic with and without its optional arrays, the GEMM micro-kernel and the narrow kernel with the
+ * ways of combining into C, and the three packings on full panels. None of them
  * initialises a class that reads {@link Simd}, which is still being initialised: {@link GemmEngine}
  * does, and initialising it from here would let two threads that start on different classes deadlock
  * on each other's class initialisation. That is why {@code VectorSkinnyGemm.singleRow} is left out: it
