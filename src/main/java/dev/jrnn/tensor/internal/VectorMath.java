@@ -207,16 +207,23 @@ final class VectorMath {
         }
     }
 
-    /** {@link Activations#addRows}: whole vectors of each row, then {@link FastMath#addRows} on the row's tail. */
+    /**
+     * {@link Activations#addRows}: whole vectors of each row, then the row's tail in scalar code; rows
+     * shorter than a vector go to {@link FastMath#addRows} in one call.
+     */
     static void addRows(float[] a, int aOff, float[] row, int rowOff, int rows, int g) {
         int bound = F.loopBound(g);
+        if (bound == 0) {
+            FastMath.addRows(a, aOff, row, rowOff, rows, g);
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int o = aOff + r * g;
             for (int j = 0; j < bound; j += F.length()) {
                 FloatVector.fromArray(F, a, o + j).add(FloatVector.fromArray(F, row, rowOff + j)).intoArray(a, o + j);
             }
-            if (bound < g) {
-                FastMath.addRows(a, o + bound, row, rowOff + bound, 1, g - bound);
+            for (int j = bound; j < g; j++) {
+                a[o + j] += row[rowOff + j];
             }
         }
     }
