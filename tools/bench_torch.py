@@ -15,8 +15,8 @@ kernel ("Prescott"), 3-8x slower than its AVX-512 one; --openblas-core auto (the
 with OPENBLAS_CORETYPE set from the CPU's features, and the JSON records both cores.
 Prints one JSON object: {"torch": version, "threads": n, "openblas_core": running kernel,
 "openblas_detected": OpenBLAS's own choice, "openblas_coretype": the override or "", "results": [{shape, m, n, k, median_us,
-gflops, samples}]} for gemm, {row, bench, median_ms, samples} for rnn and {row, median_us, samples}
-for step. GEMM: C = A·Wᵀ with A (M, K) and W (N, K) in torch weight layout.
+gflops, samples}]} for gemm, {row, bench, median_ms, samples} for rnn and {row, bench: "step", median_us,
+samples} for step (with --bench rnn,step, step rows are the --rows that have a step benchmark). GEMM: C = A·Wᵀ with A (M, K) and W (N, K) in torch weight layout.
 """
 import argparse
 import json
@@ -34,7 +34,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=1.0, help="measuring time per shape")
     ap.add_argument("--shapes", default="", help="gemm: comma-separated MxNxK list; default: all")
-    ap.add_argument("--bench", choices=("gemm", "rnn", "step"), default="gemm")
+    ap.add_argument("--bench", default="gemm",
+                    help="gemm, rnn, step, or rnn,step (both in one process: step results get bench \"step\")")
     ap.add_argument("--rows", default="", help="rnn/step: comma-separated row ids; default: all")
     ap.add_argument("--openblas-core", default="auto",
                     help="auto (default): OpenBLAS's own choice, unless it fell back to a pre-AVX2 kernel on a "
@@ -42,6 +43,9 @@ def main():
                          "model): then the kernel its feature test would pick (OPENBLAS_CORETYPE); "
                          "'default': never override; or a core name for OPENBLAS_CORETYPE")
     args = ap.parse_args()
+    benches = args.bench.split(",")
+    if benches != ["gemm"] and (not benches or any(b not in ("rnn", "step") for b in benches)):
+        ap.error(f"--bench: expected gemm, rnn, step or rnn,step, got {args.bench}")
     env_ok = (os.environ.get("OMP_NUM_THREADS") == "1"
               and os.environ.get("OPENBLAS_NUM_THREADS") == str(args.threads))
     if not env_ok:
@@ -63,12 +67,18 @@ def main():
     blas = {"openblas_core": core,   # what runs; what OpenBLAS chose itself when the choice was corrected or left
             "openblas_detected": os.environ.get("JRNN_OPENBLAS_DETECTED", "" if forced else core),
             "openblas_coretype": forced}
-    if args.bench != "gemm":
+    if benches != ["gemm"]:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import benchlib
-        rows = args.rows.split(",") if args.rows else (list(benchlib.ROWS) if args.bench == "rnn"
-                                                       else benchlib.STEP_ROWS)
-        results = (bench_rnn if args.bench == "rnn" else bench_step)(torch, benchlib, rows, args.seconds)
+        results = []
+        for bench in benches:
+            rows = args.rows.split(",") if args.rows else (list(benchlib.ROWS) if bench == "rnn"
+                                                           else benchlib.STEP_ROWS)
+            if bench == "step":
+                rows = [r for r in rows if r in benchlib.STEP_ROWS] if len(benches) > 1 else rows
+                results += [dict(r, bench="step") for r in bench_step(torch, benchlib, rows, args.seconds)]
+            else:
+                results += bench_rnn(torch, benchlib, rows, args.seconds)
         print(json.dumps({"torch": torch.__version__, "threads": args.threads, "bench": args.bench,
                           **blas, "results": results}))
         return

@@ -2,19 +2,22 @@
 """jrnn RNN/LSTM/GRU vs PyTorch CPU on the benchmark matrix, interleaved, as a Markdown ratio table.
 
 Run from the repository root with the Debian PyTorch:
-    /usr/bin/python3 tools/compare_rnn.py --quick    # ≈ 15 min: JDK 25 + Vector API, 1 round
+    /usr/bin/python3 tools/compare_rnn.py --quick    # ≈ 12 min: JDK 25 + Vector API, 1 round
     /usr/bin/python3 tools/compare_rnn.py --full     # ≈ 3 h (estimate): JDK 17/25 x scalar/vector, 3 rounds
     /usr/bin/python3 tools/compare_rnn.py --smoke    # ≈ 2 min plumbing check, never writes the doc
     /usr/bin/python3 tools/compare_rnn.py --configs 25v,25s,17v,17s   # ≈ 45 min: all four columns, quick counts
     /usr/bin/python3 tools/compare_rnn.py --configs 25v,25s,17v,17s --target-rounds 3
         # ≈ 75 min: all four columns once, torch and the JDK 25 vector column (the targets) in 3 rounds
 
-Each round runs, one after the other: torch with 1 thread, torch with 2 threads
-(tools/bench_torch.py --bench rnn and --bench step), then the JMH RnnBench and StepBench for each
-jrnn configuration. jrnn's time is the median over all JMH iteration means of all its rounds; torch's
-is the median of its per-round medians of per-call samples. Interleaving rounds makes background load
-hit every contestant alike. --target-rounds N adds rounds of torch and the JDK 25 vector column only,
-so the column with targets gets medians over N rounds for the cost of one round of the others.
+The unit of interleaving is one row at one thread count: torch (tools/bench_torch.py --bench rnn,step
+for that row) and one JMH fork of RnnBench (and StepBench) per jrnn configuration run back to back,
+the JDK 25 vector column always next to torch and every other unit in the reverse order, and the
+ratio is taken inside the unit. This VM's speed drifts by 20-60 % over minutes (docs/design-notes.md);
+timing torch and jrnn within a minute of each other exposes both to the same drift, where whole
+passes of one contestant after the other (10-40 min apart) did not. A round goes over every unit;
+a cell is the median of its per-round ratios. --target-rounds N adds rounds of torch and the JDK 25
+vector column only, so the column with targets gets a median over N rounds for the cost of one
+round of the others.
 Ratio = jrnn time / torch time (< 1: jrnn faster). A quick or full run over every row replaces the
 table between the rnn-table markers of docs/benchmarks.md; --rows or --smoke runs only print.
 Runs hold /tmp/jmh.lock (flock) so that two benchmark runs on the machine never overlap.
@@ -49,46 +52,38 @@ def build(jar, maven_repo, force):
         benchlib.sh(["mvn", "-B", "-q", "package", *repo], cwd=os.path.join(ROOT, "benchmarks"))
 
 
-def run_torch(threads, rows, step_rows, seconds):
+def run_torch(threads, row, step, seconds):
+    """{@return (bench_torch's JSON header, {(row, bench): median ms})} for one row and thread count."""
     script = os.path.join(ROOT, "tools", "bench_torch.py")
+    d = json.loads(benchlib.sh(["/usr/bin/python3", script, "--threads", str(threads),
+                                "--bench", "rnn,step" if step else "rnn", "--seconds", str(seconds),
+                                "--rows", row]).strip().splitlines()[-1])
     out = {}
-    info = {}
-    for bench, rs in (("rnn", rows), ("step", step_rows)):
-        if not rs:
-            continue
-        d = json.loads(benchlib.sh(["/usr/bin/python3", script, "--threads", str(threads), "--bench", bench,
-                                    "--seconds", str(seconds), "--rows", ",".join(rs)]).strip().splitlines()[-1])
-        info = d
-        for r in d["results"]:
-            if bench == "rnn":
-                out[(r["row"], r["bench"])] = r["median_ms"]
-            else:
-                out[(r["row"], "step")] = r["median_us"] / 1e3
-    return info, out
+    for r in d["results"]:
+        out[(r["row"], r["bench"])] = r["median_us"] / 1e3 if r["bench"] == "step" else r["median_ms"]
+    return d, out
 
 
-def run_jmh(jar, java, flags, rows, step_rows, threads, iters):
+def run_jmh(jar, java, flags, row, step, threads, iters):
+    """{@return (JDK version, {(row, bench): median of the iteration means in ms})}: one JMH fork."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name
+    regex = "(RnnBench|StepBench)\\." if step else "RnnBench\\."
+    cmd = [java, "-jar", jar, regex, "-f", "1", *iters, "-p", f"row={row}", "-p", f"threads={threads}",
+           "-jvmArgsAppend", flags, "-rf", "json", "-rff", path]
+    benchlib.sh(cmd)
+    with open(path) as f:
+        data = json.load(f)
+    os.unlink(path)
     out = {}
     version = "?"
-    for bench, rs in (("RnnBench", rows), ("StepBench", step_rows)):
-        if not rs:
-            continue
-        cmd = [java, "-jar", jar, f"{bench}\\.", "-f", "1", *iters, "-p", "row=" + ",".join(rs),
-               "-p", "threads=" + ",".join(str(t) for t in threads), "-jvmArgsAppend", flags,
-               "-rf", "json", "-rff", path]
-        benchlib.sh(cmd)
-        with open(path) as f:
-            data = json.load(f)
-        for b in data:
-            version = b["jdkVersion"]
-            name = b["benchmark"].rsplit(".", 1)[1]
-            unit = b["primaryMetric"]["scoreUnit"]
-            scale = {"ms/op": 1.0, "us/op": 1e-3, "ns/op": 1e-6, "s/op": 1e3}[unit]
-            key = (b["params"]["row"], int(b["params"]["threads"]), name)
-            out[key] = [x * scale for fork in b["primaryMetric"]["rawData"] for x in fork]
-    os.unlink(path)
+    for b in data:
+        version = b["jdkVersion"]
+        name = b["benchmark"].rsplit(".", 1)[1]
+        unit = b["primaryMetric"]["scoreUnit"]
+        scale = {"ms/op": 1.0, "us/op": 1e-3, "ns/op": 1e-6, "s/op": 1e3}[unit]
+        out[(b["params"]["row"], name)] = statistics.median(
+            x * scale for fork in b["primaryMetric"]["rawData"] for x in fork)
     return version, out
 
 
@@ -140,25 +135,39 @@ def main():
     print(f"waiting for {LOCK} ...", file=sys.stderr)
     fcntl.flock(lock, fcntl.LOCK_EX)
     start = datetime.datetime.utcnow()
-    torch_t = {t: {} for t in threads}
-    jrnn_t = {c: {} for c in configs}
+    # One unit = one row at one thread count: torch, then each jrnn configuration, back to back, so that
+    # the times whose ratio is taken are measured within a minute of each other. The JDK 25 vector
+    # column always sits next to torch; odd units run in the reverse order.
+    units = [(row, t) for row in rows for t in threads]
+    torch_t = {}                          # (row, t, bench) -> per-round torch medians (ms)
+    ratios = {c: {} for c in configs}     # (row, t, bench) -> per-round ratios jrnn / torch
     versions = {}
     info = {}
     loads = []
     for r in range(total_rounds):
-        for t in threads:
-            print(f"round {r + 1}/{total_rounds}: torch {t} thread(s)", file=sys.stderr)
-            info, res = run_torch(t, rows, step_rows, seconds)
-            for k, v in res.items():
-                torch_t[t].setdefault(k, []).append(v)
-        for c in configs:
-            if r >= forks[c]:
-                continue
-            name, java, flags = CONFIGS[c]
-            print(f"round {r + 1}/{total_rounds}: jrnn {name}", file=sys.stderr)
-            versions[c], res = run_jmh(args.jar, java, flags, rows, step_rows, threads, iters)
-            for k, v in res.items():
-                jrnn_t[c].setdefault(k, []).extend(v)
+        for u, (row, t) in enumerate(units):
+            step = row in step_rows
+            order = ["torch"] + sorted((c for c in configs if r < forks[c]), key=lambda c: c != "25v")
+            if (r + u) % 2:
+                order.reverse()
+            tres = None
+            jres = {}
+            for who in order:
+                if who == "torch":
+                    info, tres = run_torch(t, row, step, seconds)
+                else:
+                    name, java, flags = CONFIGS[who]
+                    versions[who], jres[who] = run_jmh(args.jar, java, flags, row, step, t, iters)
+            benches = ("fwd", "fwdBwd", "step") if step else ("fwd", "fwdBwd")
+            for bench in benches:
+                torch_t.setdefault((row, t, bench), []).append(tres[(row, bench)])
+                for c, res in jres.items():
+                    ratios[c].setdefault((row, t, bench), []).append(res[(row, bench)] / tres[(row, bench)])
+            elapsed = (datetime.datetime.utcnow() - start).total_seconds() / 60
+            print(f"round {r + 1}/{total_rounds} {row} {t}t ({elapsed:.0f} min): "
+                  + ", ".join(f"{bench} torch {tres[(row, bench)]:.3f} ms"
+                              + "".join(f" {c} {ratios[c][(row, t, bench)][-1]:.2f}" for c in jres)
+                              for bench in benches), file=sys.stderr)
         loads.append(os.getloadavg()[0])
     fcntl.flock(lock, fcntl.LOCK_UN)
     minutes = (datetime.datetime.utcnow() - start).total_seconds() / 60
@@ -178,43 +187,49 @@ def main():
     w(f"- Machine: {benchlib.machine()}")
     w(f"- Load average after each round (other jobs may share the machine): "
       f"{', '.join(f'{x:.2f}' for x in loads)}")
+    w(f"- Pairing: one unit = one row at one thread count; torch and each jrnn configuration run back to "
+      f"back in it (the JDK 25 vector column next to torch; every other unit in the reverse order), and "
+      f"the ratio is taken inside the unit. {total_rounds} round(s) over all units.")
     w(f"- PyTorch {info.get('torch', '?')}: 1 thread = `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1` and "
-      "`torch.set_num_threads(1)`; 2 threads = `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2`. Median of "
-      "per-call samples per round, then the median over its "
-      f"{total_rounds} round(s) (`tools/bench_torch.py --bench rnn|step`).")
+      "`torch.set_num_threads(1)`; 2 threads = `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2`; "
+      f"`tools/bench_torch.py --bench rnn,step --seconds {seconds}`, median of per-call samples. The torch "
+      "column is the median over rounds.")
     w(benchlib.openblas_note(info))
     for c in configs:
         name, java, flags = CONFIGS[c]
         w(f"- jrnn {name}: JDK {versions.get(c, '?')} (`{java}`), fork flags `{flags}`; JMH `{' '.join(iters)}`, "
-          f"{forks[c]} fork(s), one per round; median of iteration means. `Threads.setCount(1|2)`.")
+          f"one fork per unit and round ({forks[c]} round(s)); median of the iteration means. "
+          "`Threads.setCount(1|2)`.")
     w("- fwd+bwd: the input does not require grad on either side (jrnn: `backward(..., inputGradient = false)`).")
-    w("- Cells: torch ms, then **ratio = jrnn time / torch time** per jrnn configuration (< 1: jrnn faster). "
-      "Target: issue #10's ceiling for JDK 25 with the Vector API.")
+    w("- Cells: torch ms, then **ratio = jrnn time / torch time** per jrnn configuration (< 1: jrnn faster): "
+      "the median over rounds of the per-unit ratios; with more than one round, the lowest and highest "
+      "in brackets. Target: issue #10's ceiling for JDK 25 with the Vector API.")
     w("")
     names = [CONFIGS[c][0] for c in configs]
+
+    def cell(c, key):
+        xs = ratios[c].get(key)
+        if not xs:
+            return "n/a", None
+        m = statistics.median(xs)
+        spread = f" ({min(xs):.2f}–{max(xs):.2f})" if len(xs) > 1 else ""
+        return f"**{m:.2f}**{spread}", m
+
     w("| row | bench | threads | torch ms | " + " | ".join(names) + " | target | |")
     w("|" + "---|" * (6 + len(names)))
     met = 0
     total = 0
-
-    def cell(c, key):
-        xs = jrnn_t[c].get(key)
-        return statistics.median(xs) if xs else None
-
     for row in rows:
         for bench, idx in (("fwd", 0), ("fwdBwd", 1)):
             for t in threads:
-                tt = statistics.median(torch_t[t][(row, bench)])
+                tt = statistics.median(torch_t[(row, t, bench)])
                 cells = []
                 ratio25v = None
                 for c in configs:
-                    v = cell(c, (row, t, bench))
-                    if v is None:
-                        cells.append("n/a")
-                        continue
-                    cells.append(f"**{v / tt:.2f}**")
+                    text, m = cell(c, (row, t, bench))
+                    cells.append(text)
                     if c == "25v":
-                        ratio25v = v / tt
+                        ratio25v = m
                 target = benchlib.TARGETS[row][idx]
                 verdict = ""
                 if ratio25v is not None:
@@ -235,12 +250,9 @@ def main():
         w("|" + "---|" * (3 + len(names)))
         for row in step_rows:
             for t in threads:
-                tt = statistics.median(torch_t[t][(row, "step")])
-                cells = []
-                for c in configs:
-                    v = cell(c, (row, t, "step"))
-                    cells.append("n/a" if v is None else f"**{v / tt:.2f}**")
-                w(f"| {row} | {t} | {tt * 1e3:.1f} | " + " | ".join(cells) + " |")
+                tt = statistics.median(torch_t[(row, t, "step")])
+                w(f"| {row} | {t} | {tt * 1e3:.1f} | " + " | ".join(cell(c, (row, t, "step"))[0] for c in configs)
+                  + " |")
     table = "\n".join(lines)
     print(table)
     if complete and args.write:
