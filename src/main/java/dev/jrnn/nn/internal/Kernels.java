@@ -124,23 +124,14 @@ public final class Kernels {
     }
 
     /**
-     * Adds the column sums of a row-major {@code (rows, cols)} matrix into {@code sums} (accumulated in
-     * double per column, rounded once): the bias gradient {@code Σ_{t,n} dA}.
+     * Writes the column sums of a row-major {@code (rows, cols)} matrix into {@code sums} (accumulated in
+     * double per column, row by row, rounded once): the bias gradient {@code Σ_{t,n} dA}.
      *
      * @param a not modified
      * @param acc a scratch array of at least {@code cols} elements, modified
      * @param sums {@code (cols)}, modified (overwritten)
      */
     public static void columnSums(float[] a, int rows, int cols, double[] acc, float[] sums) {
-        java.util.Arrays.fill(acc, 0, cols, 0.0);
-        for (int r = 0; r < rows; r++) {
-            int o = r * cols;
-            for (int j = 0; j < cols; j++) {
-                acc[j] += a[o + j];
-            }
-        }
-        for (int j = 0; j < cols; j++) {
-            sums[j] = (float) acc[j];
-        }
+        Activations.columnSums(a, 0, rows, cols, acc, sums);
     }
 }

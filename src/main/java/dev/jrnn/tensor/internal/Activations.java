@@ -1,5 +1,6 @@
 package dev.jrnn.tensor.internal;
 
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -152,21 +153,52 @@ public final class Activations {
      * @throws IndexOutOfBoundsException if a range is outside its array, before anything is written
      */
     public static void addRows(float[] a, int aOff, float[] row, int rowOff, int rows, int g) {
-        Objects.requireNonNull(a, "a");
+        checkBlock(a, aOff, rows, g);
         Objects.requireNonNull(row, "row");
-        if (rows < 0) {
-            throw new IndexOutOfBoundsException("rows must be >= 0, got " + rows);
-        }
         Objects.checkFromIndexSize(rowOff, g, row.length);
-        long n = (long) rows * g;
-        if (aOff < 0 || aOff + n > a.length) {
-            throw new IndexOutOfBoundsException("block (" + rows + ", " + g + ") at offset " + aOff
-                    + " does not fit an array of length " + a.length);
-        }
         if (Simd.vectorEnabled()) {
             VectorMath.addRows(a, aOff, row, rowOff, rows, g);
         } else {
             FastMath.addRows(a, aOff, row, rowOff, rows, g);
+        }
+    }
+
+    /**
+     * {@code sums[j] = (float) Σ_r a[aOff + r·cols + j]} for {@code j < cols}: each column summed in
+     * {@code double}, row by row from row 0, and rounded once; both paths make the same additions in the
+     * same order, so the results are bitwise identical.
+     *
+     * @param a the row-major {@code (rows, cols)} block at {@code aOff}, not modified
+     * @param rows number of rows, {@code >= 0}
+     * @param cols row length, {@code >= 0}
+     * @param acc scratch of at least {@code cols} elements, modified
+     * @param sums the column sums, {@code [0, cols)} overwritten
+     * @throws IndexOutOfBoundsException if a range is outside its array, before anything is written
+     */
+    public static void columnSums(float[] a, int aOff, int rows, int cols, double[] acc, float[] sums) {
+        checkBlock(a, aOff, rows, cols);
+        Objects.checkFromIndexSize(0, cols, acc.length);
+        Objects.checkFromIndexSize(0, cols, sums.length);
+        Arrays.fill(acc, 0, cols, 0.0);
+        if (Simd.vectorEnabled()) {
+            VectorMath.columnSums(a, aOff, rows, cols, acc);
+        } else {
+            FastMath.columnSums(a, aOff, rows, cols, acc);
+        }
+        for (int j = 0; j < cols; j++) {
+            sums[j] = (float) acc[j];
+        }
+    }
+
+    /** Checks that the row-major {@code (rows, cols)} block at {@code aOff} lies inside {@code a}. */
+    private static void checkBlock(float[] a, int aOff, int rows, int cols) {
+        Objects.requireNonNull(a, "a");
+        if (rows < 0 || cols < 0) {
+            throw new IndexOutOfBoundsException("rows and cols must be >= 0, got (" + rows + ", " + cols + ")");
+        }
+        if (aOff < 0 || aOff + (long) rows * cols > a.length) {
+            throw new IndexOutOfBoundsException("block (" + rows + ", " + cols + ") at offset " + aOff
+                    + " does not fit an array of length " + a.length);
         }
     }
 

@@ -195,6 +195,16 @@ public final class FastMath {
         }
     }
 
+    /** The accumulation of {@link Activations#columnSums}: {@code acc[j] += a[...]}, row by row. */
+    public static void columnSums(float[] a, int aOff, int rows, int cols, double[] acc) {
+        for (int r = 0; r < rows; r++) {
+            int o = aOff + r * cols;
+            for (int j = 0; j < cols; j++) {
+                acc[j] += a[o + j];
+            }
+        }
+    }
+
     /** {@link Activations#tanhBackward}, one element at a time. */
     public static void tanhBackward(float[] dh, int dhOff, float[] dOut, int dOutOff, float[] h, int hOff,
                                     float[] dA, int dAOff, int n) {

@@ -3,6 +3,7 @@ package dev.jrnn.tensor.internal;
 import dev.jrnn.TestSupport;
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.DoubleUnaryOperator;
 
@@ -244,7 +245,57 @@ class FastMathTest {
             assertThat(copy).isEqualTo(a);
         }
         assertThatThrownBy(() -> Activations.addRows(new float[4], 0, new float[2], 0, -1, 2))
-                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("got -1");
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("got (-1, 2)");
+    }
+
+    /**
+     * {@link Activations#columnSums} sums each column in {@code double}, row by row from row 0, and rounds
+     * once: checked bitwise against that sum written column by column here. Columns that start with
+     * {@code 1e8, 1, -1e8} come out wrong from a float accumulator, and columns that start with
+     * {@code 1e17, 1, -1e17} from a double one that adds the rows in another order.
+     * Only the {@code (rows, cols)} block at the offset is read; bad ranges throw before writing.
+     */
+    @Test
+    void columnSumsAddEachColumnInDoubleRowByRow() {
+        SplittableRandom rng = new SplittableRandom(12);
+        for (int[] shape : new int[][] {{0, 16}, {3, 0}, {1, 1}, {5, 7}, {4, 8}, {6, 15}, {7, 16}, {9, 17},
+            {3, 33}, {40, 1539}}) {
+            int rows = shape[0];
+            int cols = shape[1];
+            float[] a = new float[rows * cols + 9];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) rng.nextGaussian();
+            }
+            for (int j = 0; j < cols && rows >= 3; j++) {
+                float big = j % 2 == 0 ? 1e8f : 1e17f;
+                a[5 + j] = big;
+                a[5 + cols + j] = 1f;
+                a[5 + 2 * cols + j] = -big;
+            }
+            double[] acc = new double[cols + 2];
+            float[] sums = new float[cols + 2];
+            Arrays.fill(sums, 42f);
+            Activations.columnSums(a, 5, rows, cols, acc, sums);
+            for (int j = 0; j < cols; j++) {
+                double s = 0;
+                for (int r = 0; r < rows; r++) {
+                    s += a[5 + r * cols + j];
+                }
+                assertThat(Float.floatToIntBits(sums[j])).as("rows=%d cols=%d j=%d", rows, cols, j)
+                        .isEqualTo(Float.floatToIntBits((float) s));
+            }
+            assertThat(sums[cols]).isEqualTo(42f);
+            float[] copy = sums.clone();
+            assertThatThrownBy(() -> Activations.columnSums(a, 10, rows, cols, acc, copy))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            if (cols > 0) {
+                assertThatThrownBy(() -> Activations.columnSums(a, 0, rows, cols, new double[cols], new float[cols - 1]))
+                        .isInstanceOf(IndexOutOfBoundsException.class);
+            }
+            assertThat(copy).isEqualTo(sums);
+        }
+        assertThatThrownBy(() -> Activations.columnSums(new float[4], 0, -1, 2, new double[2], new float[2]))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("got (-1, 2)");
     }
 
     /** Runs x through an array kernel in the middle of a vector-length-filling array. */
