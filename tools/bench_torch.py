@@ -13,6 +13,9 @@ with OMP_NUM_THREADS=1 and OPENBLAS_NUM_THREADS=<threads> (never torch's default
 OpenBLAS: when it does not recognise the CPU model (VMs often mask it) it falls back to a generic SSE3
 kernel ("Prescott"), 3-8x slower than its AVX-512 one; --openblas-core auto (the default) then re-runs
 with OPENBLAS_CORETYPE set from the CPU's features, and the JSON records both cores.
+glibc malloc: --malloc steady (the default) sets MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ so
+that memory torch frees stays in the process (otherwise every training step page-faults its tensors
+in afresh, up to 2x slower on this VM); the JSON's "malloc" says which settings ran.
 Prints one JSON object: {"torch": version, "threads": n, "openblas_core": running kernel,
 "openblas_detected": OpenBLAS's own choice, "openblas_coretype": the override or "", "results": [{shape, m, n, k, median_us,
 gflops, samples}]} for gemm, {row, bench, median_ms, samples} for rnn and {row, bench: "step", median_us,
@@ -24,6 +27,13 @@ import os
 import statistics
 import sys
 import time
+
+# glibc returns large freed blocks to the kernel (mmap'd chunks, heap trimming), so a process that
+# allocates and frees tens of MB per call takes a fresh page fault per 4 KiB page on every call: on
+# the 2026-11-29 AMD VM, 81,000 minor faults per deepbench1760 training step and 380-470 ms instead of
+# 240. Keeping freed memory makes torch's time its steady state (docs/benchmarks.md).
+MALLOC_VARS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+STEADY_MALLOC = {k: str(4 << 30) for k in MALLOC_VARS}
 
 SHAPES = [(64, 512, 1024), (64, 512, 512), (64, 2048, 512), (16, 1760, 1760), (1024, 1024, 1024),
           (1, 128, 128)]
@@ -42,15 +52,21 @@ def main():
                          "CPU with AVX2 or AVX-512 (a model it does not know, as in VMs that mask the CPU "
                          "model): then the kernel its feature test would pick (OPENBLAS_CORETYPE); "
                          "'default': never override; or a core name for OPENBLAS_CORETYPE")
+    ap.add_argument("--malloc", choices=("steady", "default"), default="steady",
+                    help="steady (default): glibc malloc keeps freed memory (MALLOC_MMAP_THRESHOLD_ and "
+                         "MALLOC_TRIM_THRESHOLD_ at 4 GiB), so torch's per-call tensors do not page-fault "
+                         "afresh on every call; default: glibc's own thresholds")
     args = ap.parse_args()
     benches = args.bench.split(",")
     if benches != ["gemm"] and (not benches or any(b not in ("rnn", "step") for b in benches)):
         ap.error(f"--bench: expected gemm, rnn, step or rnn,step, got {args.bench}")
+    malloc_env = STEADY_MALLOC if args.malloc == "steady" else {}
     env_ok = (os.environ.get("OMP_NUM_THREADS") == "1"
-              and os.environ.get("OPENBLAS_NUM_THREADS") == str(args.threads))
+              and os.environ.get("OPENBLAS_NUM_THREADS") == str(args.threads)
+              and all(os.environ.get(k) == v for k, v in malloc_env.items()))
     if not env_ok:
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS=str(args.threads),
-                   MKL_NUM_THREADS=str(args.threads))
+                   MKL_NUM_THREADS=str(args.threads), **malloc_env)
         if args.openblas_core not in ("auto", "default"):
             env["OPENBLAS_CORETYPE"] = args.openblas_core
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
@@ -66,7 +82,8 @@ def main():
     forced = os.environ.get("OPENBLAS_CORETYPE", "")
     blas = {"openblas_core": core,   # what runs; what OpenBLAS chose itself when the choice was corrected or left
             "openblas_detected": os.environ.get("JRNN_OPENBLAS_DETECTED", "" if forced else core),
-            "openblas_coretype": forced}
+            "openblas_coretype": forced,
+            "malloc": " ".join(f"{k}={os.environ[k]}" for k in MALLOC_VARS if k in os.environ) or "glibc default"}
     if benches != ["gemm"]:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import benchlib

@@ -84,6 +84,16 @@ def openblas_note(info):
     return f"- OpenBLAS kernel: {core} (OpenBLAS's own choice)."
 
 
+def malloc_note(info):
+    """{@return the header line on torch's glibc malloc settings (tools/bench_torch.py --malloc)}"""
+    m = info.get("malloc", "?")
+    if m == "glibc default":
+        return "- torch's malloc: glibc's default thresholds (`bench_torch.py --malloc default`)."
+    return (f"- torch's malloc: `{m}` (`bench_torch.py --malloc steady`, the default): freed memory stays in "
+            "the process, so torch's tensors are not page-faulted in afresh on every call "
+            "(docs/benchmarks.md, \"torch and page faults\").")
+
+
 def write_table(path, marker, table):
     """Replaces the text between <!-- {marker}:begin --> and <!-- {marker}:end --> in the file at path."""
     with open(path) as f:

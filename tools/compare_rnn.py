@@ -103,6 +103,8 @@ def main():
     ap.add_argument("--maven-repo", default="", help="-Dmaven.repo.local for the build")
     ap.add_argument("--build", action="store_true", help="rebuild the library and benchmarks.jar first")
     ap.add_argument("--write", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    ap.add_argument("--raw", default=os.path.join(ROOT, "benchmarks", "target", "compare_rnn_raw.json"),
+                    help="every per-round median as JSON ('' to skip)")
     args = ap.parse_args()
 
     rows = args.rows.split(",") if args.rows else list(benchlib.ROWS)
@@ -141,6 +143,7 @@ def main():
     units = [(row, t) for row in rows for t in threads]
     torch_t = {}                          # (row, t, bench) -> per-round torch medians (ms)
     ratios = {c: {} for c in configs}     # (row, t, bench) -> per-round ratios jrnn / torch
+    jrnn_ms = {c: {} for c in configs}    # (row, t, bench) -> per-round jrnn medians (ms)
     versions = {}
     info = {}
     loads = []
@@ -163,6 +166,7 @@ def main():
                 torch_t.setdefault((row, t, bench), []).append(tres[(row, bench)])
                 for c, res in jres.items():
                     ratios[c].setdefault((row, t, bench), []).append(res[(row, bench)] / tres[(row, bench)])
+                    jrnn_ms[c].setdefault((row, t, bench), []).append(res[(row, bench)])
             elapsed = (datetime.datetime.utcnow() - start).total_seconds() / 60
             print(f"round {r + 1}/{total_rounds} {row} {t}t ({elapsed:.0f} min): "
                   + ", ".join(f"{bench} torch {tres[(row, bench)]:.3f} ms"
@@ -195,6 +199,7 @@ def main():
       f"`tools/bench_torch.py --bench rnn,step --seconds {seconds}`, median of per-call samples. The torch "
       "column is the median over rounds.")
     w(benchlib.openblas_note(info))
+    w(benchlib.malloc_note(info))
     for c in configs:
         name, java, flags = CONFIGS[c]
         w(f"- jrnn {name}: JDK {versions.get(c, '?')} (`{java}`), fork flags `{flags}`; JMH `{' '.join(iters)}`, "
@@ -253,6 +258,24 @@ def main():
                 tt = statistics.median(torch_t[(row, t, "step")])
                 w(f"| {row} | {t} | {tt * 1e3:.1f} | " + " | ".join(cell(c, (row, t, "step"))[0] for c in configs)
                   + " |")
+    spread = {name: [] for name in ("torch", "jrnn", "ratio")}
+    for key, rs in ratios.get("25v", {}).items():
+        if len(rs) > 1:
+            for name, xs in (("torch", torch_t[key]), ("jrnn", jrnn_ms["25v"][key]), ("ratio", rs)):
+                spread[name].append(max(xs) / min(xs) - 1)
+    if spread["ratio"]:
+        w("")
+        med = {name: statistics.median(xs) * 100 for name, xs in spread.items()}
+        w(f"Spread over the rounds, JDK 25 vector column, {len(spread['ratio'])} cells (median over the cells of "
+          f"highest / lowest − 1): torch's time {med['torch']:.0f} %, jrnn's time {med['jrnn']:.0f} %, "
+          f"the paired ratio {med['ratio']:.0f} %.")
+    if args.raw:
+        with open(args.raw, "w") as f:
+            json.dump({"start": f"{start:%Y-%m-%d %H:%M}", "versions": versions, "info": info,
+                       "torch_ms": {"|".join(map(str, k)): v for k, v in torch_t.items()},
+                       "jrnn_ms": {c: {"|".join(map(str, k)): v for k, v in d.items()} for c, d in jrnn_ms.items()}},
+                      f, indent=1)
+        print(f"wrote {args.raw}", file=sys.stderr)
     table = "\n".join(lines)
     print(table)
     if complete and args.write:
