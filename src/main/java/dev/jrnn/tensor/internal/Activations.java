@@ -165,8 +165,10 @@ public final class Activations {
 
     /**
      * {@code sums[j] = (float) Σ_r a[aOff + r·cols + j]} for {@code j < cols}: each column summed in
-     * {@code double}, row by row from row 0, and rounded once; both paths make the same additions in the
-     * same order, so the results are bitwise identical.
+     * {@code double}, row by row from row 0, and rounded once. One loop for both paths: JDK 25's C2
+     * vectorises it; a Vector API form (floats widened to doubles) was 1.5–3× faster on JDK 17 but up to
+     * 1.8× slower on JDK 25, and one variant of it made C2 box the other Vector API loops (design notes,
+     * "Bias-gradient column sums on the Vector API").
      *
      * @param a the row-major {@code (rows, cols)} block at {@code aOff}, not modified
      * @param rows number of rows, {@code >= 0}
@@ -180,11 +182,7 @@ public final class Activations {
         Objects.checkFromIndexSize(0, cols, acc.length);
         Objects.checkFromIndexSize(0, cols, sums.length);
         Arrays.fill(acc, 0, cols, 0.0);
-        if (Simd.vectorEnabled()) {
-            VectorMath.columnSums(a, aOff, rows, cols, acc);
-        } else {
-            FastMath.columnSums(a, aOff, rows, cols, acc);
-        }
+        FastMath.columnSums(a, aOff, rows, cols, acc);   // one path (see above)
         for (int j = 0; j < cols; j++) {
             sums[j] = (float) acc[j];
         }

@@ -1,11 +1,9 @@
 package dev.jrnn.tensor.internal;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import static dev.jrnn.tensor.internal.FastMath.E0;
@@ -46,10 +44,6 @@ import static dev.jrnn.tensor.internal.FastMath.TANH_POLY_LIMIT;
 final class VectorMath {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    /** Doubles in a full-width register, and the floats that widen into one (half the width). */
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> F_HALF =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(D.vectorBitSize() / 2));
     private static final int SIGN = 0x80000000;
     private static final FloatVector V_ONE = FloatVector.broadcast(F, 1f);
     private static final int MAGIC_BITS = Float.floatToRawIntBits(ROUND_MAGIC);
@@ -230,31 +224,6 @@ final class VectorMath {
             }
             for (int j = bound; j < g; j++) {
                 a[o + j] += row[rowOff + j];
-            }
-        }
-    }
-
-    /**
-     * The accumulation of {@link Activations#columnSums}: each row's whole half-width float vectors
-     * widened to full-width doubles and added to {@code acc}, then the row's tail in scalar code; per
-     * column the same additions in the same order as {@link FastMath#columnSums}. (JDK 25's C2
-     * vectorises the scalar loop itself; JDK 17's does not, about 0.8–1.0 ns per element.)
-     */
-    static void columnSums(float[] a, int aOff, int rows, int cols, double[] acc) {
-        int bound = F_HALF.loopBound(cols);
-        if (bound == 0) {
-            FastMath.columnSums(a, aOff, rows, cols, acc);
-            return;
-        }
-        for (int r = 0; r < rows; r++) {
-            int o = aOff + r * cols;
-            for (int j = 0; j < bound; j += F_HALF.length()) {
-                DoubleVector x = (DoubleVector) FloatVector.fromArray(F_HALF, a, o + j)
-                        .convertShape(VectorOperators.F2D, D, 0);
-                DoubleVector.fromArray(D, acc, j).add(x).intoArray(acc, j);
-            }
-            for (int j = bound; j < cols; j++) {
-                acc[j] += a[o + j];
             }
         }
     }
