@@ -56,9 +56,10 @@ def parse(doc):
         cells = [c.strip() for c in ln.strip("|").split("|")]
         if len(cells) != len(header) or cells[0] not in benchlib.ROWS:
             break   # the step table follows
-        ratio = cells[col].strip("*")
-        if ratio == "n/a":
-            continue
+        m = re.match(r"\*\*([\d.]+)\*\*", cells[col])   # "**0.83**", with a range after it since pairing
+        if not m:
+            continue   # n/a
+        ratio = m.group(1)
         out.append({"row": cells[0], "bench": cells[1], "threads": int(cells[2]), "torch": float(cells[3]),
                     "ratio": float(ratio), "target": float(cells[-2].lstrip("≤ ").strip()),
                     "verdict": cells[-1]})

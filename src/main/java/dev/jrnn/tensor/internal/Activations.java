@@ -166,7 +166,7 @@ public final class Activations {
     /**
      * {@code sums[j] = (float) Σ_r a[aOff + r·cols + j]} for {@code j < cols}: each column summed in
      * {@code double}, row by row from row 0, and rounded once. One loop for both paths: JDK 25's C2
-     * vectorises it; a Vector API form (floats widened to doubles) was 1.5–3× faster on JDK 17 but up to
+     * vectorises it; a Vector API form (floats widened to doubles) was 1.3–2.9× faster on JDK 17 but up to
      * 1.8× slower on JDK 25, and one variant of it made C2 box the other Vector API loops (design notes,
      * "Bias-gradient column sums on the Vector API").
      *
