@@ -6,15 +6,17 @@ Run from the repository root with the Debian PyTorch:
     /usr/bin/python3 tools/compare_rnn.py --full     # ≈ 3 h (estimate): JDK 17/25 x scalar/vector, 3 rounds
     /usr/bin/python3 tools/compare_rnn.py --smoke    # ≈ 2 min plumbing check, never writes the doc
     /usr/bin/python3 tools/compare_rnn.py --configs 25v,25s,17v,17s   # ≈ 45 min: all four columns, quick counts
-    /usr/bin/python3 tools/compare_rnn.py --configs 25v,25s,17v,17s --target-rounds 3
-        # ≈ 75 min: all four columns once, torch and the JDK 25 vector column (the targets) in 3 rounds
+    /usr/bin/python3 tools/compare_rnn.py --configs 25v,25s,17v,17s --target-rounds 2
+        # ≈ 55 min: all four columns once, torch and the JDK 25 vector column (the targets) in 2 rounds
+        # (each further target round ≈ 12 min)
 
 The unit of interleaving is one row at one thread count: torch (tools/bench_torch.py --bench rnn,step
 for that row) and one JMH fork of RnnBench (and StepBench) per jrnn configuration run back to back,
 the JDK 25 vector column always next to torch and every other unit in the reverse order, and the
 ratio is taken inside the unit. This VM's speed drifts by 20-60 % over minutes (docs/design-notes.md);
-timing torch and jrnn within a minute of each other exposes both to the same drift, where whole
-passes of one contestant after the other (10-40 min apart) did not. A round goes over every unit;
+pairing puts the two halves of a ratio within a minute of each other, where whole passes of one
+contestant after the other put them 10-40 min apart (whether that narrows the ratios depends on the
+day: the script prints the spread over rounds of each). A round goes over every unit;
 a cell is the median of its per-round ratios. --target-rounds N adds rounds of torch and the JDK 25
 vector column only, so the column with targets gets a median over N rounds for the cost of one
 round of the others.
