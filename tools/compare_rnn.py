@@ -144,8 +144,11 @@ def main():
     # column always sits next to torch; odd units run in the reverse order.
     units = [(row, t) for row in rows for t in threads]
     torch_t = {}                          # (row, t, bench) -> per-round torch medians (ms)
-    ratios = {c: {} for c in configs}     # (row, t, bench) -> per-round ratios jrnn / torch
-    jrnn_ms = {c: {} for c in configs}    # (row, t, bench) -> per-round jrnn medians (ms)
+    jrnn_ms = {c: {} for c in configs}    # (row, t, bench) -> per-round jrnn medians (ms), rounds 1..forks[c]
+
+    def ratios(c, key):
+        """{@return the per-round ratios jrnn / torch of a cell: a configuration runs in the first rounds}"""
+        return [j / t for j, t in zip(jrnn_ms[c].get(key, []), torch_t.get(key, []))]
     versions = {}
     info = {}
     loads = []
@@ -167,12 +170,11 @@ def main():
             for bench in benches:
                 torch_t.setdefault((row, t, bench), []).append(tres[(row, bench)])
                 for c, res in jres.items():
-                    ratios[c].setdefault((row, t, bench), []).append(res[(row, bench)] / tres[(row, bench)])
                     jrnn_ms[c].setdefault((row, t, bench), []).append(res[(row, bench)])
             elapsed = (datetime.datetime.utcnow() - start).total_seconds() / 60
             print(f"round {r + 1}/{total_rounds} {row} {t}t ({elapsed:.0f} min): "
                   + ", ".join(f"{bench} torch {tres[(row, bench)]:.3f} ms"
-                              + "".join(f" {c} {ratios[c][(row, t, bench)][-1]:.2f}" for c in jres)
+                              + "".join(f" {c} {jres[c][(row, bench)] / tres[(row, bench)]:.2f}" for c in jres)
                               for bench in benches), file=sys.stderr)
         loads.append(os.getloadavg()[0])
     fcntl.flock(lock, fcntl.LOCK_UN)
@@ -215,7 +217,7 @@ def main():
     names = [CONFIGS[c][0] for c in configs]
 
     def cell(c, key):
-        xs = ratios[c].get(key)
+        xs = ratios(c, key)
         if not xs:
             return "n/a", None
         m = statistics.median(xs)
@@ -261,7 +263,8 @@ def main():
                 w(f"| {row} | {t} | {tt * 1e3:.1f} | " + " | ".join(cell(c, (row, t, "step"))[0] for c in configs)
                   + " |")
     spread = {name: [] for name in ("torch", "jrnn", "ratio")}
-    for key, rs in ratios.get("25v", {}).items():
+    for key in jrnn_ms.get("25v", {}):
+        rs = ratios("25v", key)
         if len(rs) > 1:
             for name, xs in (("torch", torch_t[key]), ("jrnn", jrnn_ms["25v"][key]), ("ratio", rs)):
                 spread[name].append(max(xs) / min(xs) - 1)
