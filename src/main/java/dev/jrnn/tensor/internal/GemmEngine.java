@@ -30,10 +30,10 @@ import java.util.Arrays;
  * are bitwise identical.
  *
  * <h2>Algorithm</h2>
- * BLIS-style: loops over {@link #NC} columns, {@link #KC}-deep K blocks (fixed, so the reduction
- * order never depends on threads), {@link #MC} rows; A and B blocks are packed into micro-panels and
- * an {@link #MR} x {@link #NR} register-tiled micro-kernel runs on them. Threads split the output
- * tiles only.
+ * BLIS-style: loops over {@link #NC} columns (more when K is shallow, see {@link #blockColumns}),
+ * {@link #KC}-deep K blocks (fixed, so the reduction order never depends on threads), {@link #MC} rows;
+ * A and B blocks are packed into micro-panels and an {@link #MR} x {@link #NR} register-tiled
+ * micro-kernel runs on them. Threads split the output tiles only.
  *
  * <h2>Example: one RNN time step</h2>
  * <pre>{@code
@@ -239,10 +239,11 @@ public final class GemmEngine {
     private static void block(Job j, int m0, int m1, int n0, int n1) {
         Workspace ws = WORKSPACE.get();
         float[] apack = ws.a;   // (MC / MR, kc, MR) packed A block
-        float[] bpack = ws.b;   // (NC / NR, kc, NR) packed B block
+        float[] bpack = ws.b;   // (nc / NR, kc, NR) packed B block, at most KC·NC floats
         float[] tmp = ws.tmp;   // (MR, NR) accumulator tile for edges
-        for (int jc = n0; jc < n1; jc += NC) {
-            int nc = Math.min(NC, n1 - jc);
+        int ncMax = blockColumns(j.k);
+        for (int jc = n0; jc < n1; jc += ncMax) {
+            int nc = Math.min(ncMax, n1 - jc);
             for (int pc = 0; pc < j.k; pc += KC) {
                 int kc = Math.min(KC, j.k - pc);
                 boolean first = pc == 0;
@@ -283,6 +284,19 @@ public final class GemmEngine {
                 }
             }
         }
+    }
+
+    /**
+     * {@return the columns of one B block for a product of depth {@code k}}: {@code ⌊KC / kc⌋·NC} with
+     * {@code kc = min(k, KC)}, so {@link #NC} unless a K block is at most half of {@link #KC} deep; the
+     * block never holds more than the {@code KC·NC} floats of the packing buffer. A is packed once per
+     * column block, so a shallow, wide product (a weight gradient {@code dAᵀ·X}, {@code K = L·N}) packs
+     * A once instead of {@code ceil(N / NC)} times.
+     * The column blocking does not change any element's operations, so the bits stay the same.
+     */
+    static int blockColumns(int k) {
+        int kc = Math.max(1, Math.min(KC, k));
+        return Math.max(NC, KC / kc * NC / NR * NR);
     }
 
     /**

@@ -29,6 +29,8 @@ class GemmEngineTest {
         {9, 33, 2 * GemmEngine.KC + 6}, {13, 40, 2 * GemmEngine.KC}, {GemmEngine.MC + 1, 97, 40},
         {GemmEngine.MC - 1, 64, 300}, {2 * GemmEngine.MC + 13, 40, GemmEngine.KC + 3},
         {6, 16, GemmEngine.KC}, {4, 10, GemmEngine.KC + 1}, {1, 33, GemmEngine.KC + 1},
+        // column blocks: a shallow product's blocks are wider than NC (blockColumns), a deeper one's are NC
+        {13, GemmEngine.blockColumns(300) + 40, 300}, {5, GemmEngine.NC + 40, GemmEngine.KC / 2 + 1},
     };
 
     private static List<GemmEngine.Kernel> kernels() {
@@ -100,6 +102,20 @@ class GemmEngineTest {
                 }
             }
         }
+    }
+
+    @Test
+    void blockColumnsFillTheBBufferOnlyForShallowProducts() {
+        for (int k = 1; k <= 2 * GemmEngine.KC + 1; k++) {
+            int nc = GemmEngine.blockColumns(k);
+            int kc = Math.min(GemmEngine.KC, k);
+            assertThat(nc % GemmEngine.NR).as("k = %d", k).isZero();
+            assertThat((long) nc * kc).as("k = %d", k).isLessThanOrEqualTo((long) GemmEngine.KC * GemmEngine.NC);
+            // NC while a K block is deeper than half of KC; at least twice NC once it is no deeper
+            assertThat(nc).as("k = %d", k).isEqualTo(2 * kc > GemmEngine.KC ? GemmEngine.NC
+                    : Math.max(2 * GemmEngine.NC, nc));
+        }
+        assertThat(GemmEngine.blockColumns(400)).isEqualTo(2 * GemmEngine.NC);   // a weight gradient of L·N = 400 rows
     }
 
     @Test
