@@ -112,7 +112,6 @@ final class Recurrence {
     static final class Scratch {
         final float[] gates;   // (chunk, N, G)
         final float[] gh;      // GRU (N, G); else null
-        final float[] cNext;   // LSTM (N, H); else null
         final float[] hTilde;  // projected LSTM (N, H); else null
         final StepMath math;
         final BiasAdd biasAdd;
@@ -121,7 +120,6 @@ final class Recurrence {
             int g = c.gateSize();
             gates = new float[chunk * batch * g];
             gh = c.mode() == Mode.GRU ? new float[batch * g] : null;
-            cNext = c.mode() == Mode.LSTM ? new float[batch * c.hiddenSize()] : null;
             hTilde = c.projSize() > 0 ? new float[batch * c.hiddenSize()] : null;
             math = new StepMath(c);
             biasAdd = new BiasAdd();
@@ -445,11 +443,11 @@ final class Recurrence {
             int oOff = outOff + i * batch * ldo;
             if (mode == Mode.LSTM) {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
-                math.lstm(batch, gates, gOff, lane.cZero ? null : lane.c, 0, sc.cNext, 0, sc.hTilde, 0, out, oOff, ldo);
+                // c' replaces c in place: the update reads each element of c once, just before writing it
+                math.lstm(batch, gates, gOff, lane.cZero ? null : lane.c, 0, lane.c, 0, sc.hTilde, 0, out, oOff, ldo);
                 if (proj > 0) {
                     Kernels.sgemmPacked(batch, 1f, sc.hTilde, 0, hidden, w.whrT, 0f, out, oOff, ldo);
                 }
-                System.arraycopy(sc.cNext, 0, lane.c, 0, batch * hidden);
                 lane.cZero = false;
             } else if (mode == Mode.GRU) {
                 Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 0f, sc.gh, 0, g);

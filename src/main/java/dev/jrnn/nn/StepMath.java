@@ -59,7 +59,8 @@ final class StepMath extends RowParallel {
      * {@code c'} at {@code cOff + n·H} and {@code h̃ = o ⊙ tanh(c')} at {@code htOff + n·H} of {@code hTilde}
      * (projected LSTM) or, when {@code hTilde} is null, at {@code oOff + n·ldo} of {@code out}.
      *
-     * @param cPrev the previous cell state, row {@code n} at {@code cPrevOff + n·H}, or null for zeros
+     * @param cPrev the previous cell state, row {@code n} at {@code cPrevOff + n·H}, or null for zeros; it may
+     *     be {@code c} itself at the same offset, which then turns into {@code c'} in place
      */
     void lstm(int batch, float[] gates, int gOff, float[] cPrev, int cPrevOff, float[] c, int cOff,
               float[] hTilde, int htOff, float[] out, int oOff, int ldo) {

@@ -27,7 +27,9 @@ public final class LstmStep {
      *
      * @param gates {@code [gOff, gOff + 4H)}: the pre-activations {@code a} on entry, the activated
      *     gates {@code i, f, g, o} on return (kept for backward); modified
-     * @param cPrev the previous cell state {@code (H)} at {@code cPrevOff}, or null for zeros; not modified
+     * @param cPrev the previous cell state {@code (H)} at {@code cPrevOff}, or null for zeros; not modified,
+     *     unless it is {@code c} at {@code cOff} (an in-place step: each element of {@code c} is read once,
+     *     just before its {@code c'} is written)
      * @param c receives the new cell state {@code c'} {@code (H)} at {@code cOff}; modified
      * @param hTilde receives {@code o ⊙ tanh(c')} {@code (H)} at {@code hOff}; modified
      */

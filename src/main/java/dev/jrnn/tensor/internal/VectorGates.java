@@ -102,7 +102,8 @@ public final class VectorGates {
 
     /**
      * LSTM forward, cell state: {@code c' = f * cPrev + i * g}, with {@code 0 + i * g} when {@code cPrev}
-     * is null.
+     * is null. {@code cPrev} may be {@code c} at the same offset (in place): each vector of it is loaded
+     * before the same vector of {@code c'} is stored.
      *
      * @return the number of leading elements done, a multiple of the vector length
      */

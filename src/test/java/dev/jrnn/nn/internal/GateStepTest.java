@@ -207,6 +207,18 @@ class GateStepTest {
                 assertWritten(what + ": gates", gates, PAD, eGates);
                 assertWritten(what + ": c'", c, PAD, eC);
                 assertWritten(what + ": h~", hTilde, PAD, eH);
+
+                // in place, as the inference engine runs it: c_prev and c' in one array at one offset
+                float[] cInPlace = out(h);
+                if (withPrev) {
+                    System.arraycopy(cPrev, 2, cInPlace, PAD, h);
+                }
+                float[] gates2 = out(4 * h);
+                System.arraycopy(a, 0, gates2, PAD, 4 * h);
+                float[] hTilde2 = out(h);
+                LstmStep.forward(gates2, PAD, withPrev ? cInPlace : null, PAD, cInPlace, PAD, hTilde2, PAD, h);
+                assertWritten(what + ", in place: c'", cInPlace, PAD, eC);
+                assertWritten(what + ", in place: h~", hTilde2, PAD, eH);
             }
         }
     }
