@@ -15,7 +15,6 @@ Holds /tmp/jmh.lock like compare_rnn.py.
 """
 import argparse
 import datetime
-import fcntl
 import json
 import os
 import sys
@@ -27,7 +26,6 @@ import benchlib  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JDK25 = os.environ.get("JDK25_JAVA", "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java")
 FLAGS = "--add-modules jdk.incubator.vector -Djrnn.simd=vector"
-LOCK = "/tmp/jmh.lock"
 ITERS = ["-wi", "4", "-w", "1s", "-i", "3", "-r", "1s"]
 
 
@@ -49,9 +47,7 @@ def main():
     if not os.path.exists(args.jar):
         raise SystemExit(f"{args.jar} is missing: build it (mvn install -DskipTests; cd benchmarks; mvn package)")
     rows = list(benchlib.ROWS)
-    lock = open(LOCK, "w")
-    print(f"waiting for {LOCK} ...", file=sys.stderr)
-    fcntl.flock(lock, fcntl.LOCK_EX)
+    lock = benchlib.hold_lock()
     start = datetime.datetime.utcnow()
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         path = f.name

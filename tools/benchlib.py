@@ -2,10 +2,12 @@
 
 RnnBench/StepBench (benchmarks/, class Rows) hold the same rows for the jrnn side.
 """
+import fcntl
 import platform
 import re
 import statistics
 import subprocess
+import sys
 import time
 
 # id: (mode, T, N, I, H, layers, bidirectional)
@@ -47,6 +49,18 @@ def time_call(fn, seconds, min_samples=5):
                 break
         samples.append(el / reps)
     return statistics.median(samples), len(samples)
+
+
+LOCK = "/tmp/jmh.lock"
+
+
+def hold_lock():
+    """{@return the open lock file}, once this process holds LOCK exclusively (flock; waits for any other
+    benchmark run of the scripts to finish). Close it, or exit, to release."""
+    lock = open(LOCK, "w")
+    print(f"waiting for {LOCK} ...", file=sys.stderr)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    return lock
 
 
 def sh(cmd, **kw):

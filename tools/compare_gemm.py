@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """jrnn GEMM vs PyTorch (OpenBLAS) CPU, paired, as a Markdown ratio table.
 
 Run from the repository root with the Debian PyTorch:
@@ -18,7 +19,6 @@ benchmarks/ (pass --build to force both).
 """
 import argparse
 import datetime
-import fcntl
 import json
 import os
 import statistics
@@ -42,7 +42,6 @@ CONFIGS = {  # id: (name, java, fork flags), in table order
     "25s": ("JDK 25 scalar", JDK25, SCALAR_FLAGS),
     "25v": ("JDK 25 vector", JDK25, VECTOR_FLAGS),
 }
-LOCK = "/tmp/jmh.lock"
 PATHS = ("unpacked", "packed")
 
 
@@ -104,9 +103,7 @@ def main():
     seconds = 1.0 if args.full else 0.6
     build(args.build)
 
-    lock = open(LOCK, "w")
-    print(f"waiting for {LOCK} ...", file=sys.stderr)
-    fcntl.flock(lock, fcntl.LOCK_EX)
+    lock = benchlib.hold_lock()
     start = datetime.datetime.utcnow()
     units = [(s, t) for s in shapes for t in threads]
     torch_us = {}                         # (shape, t) -> per-round torch medians (µs)
@@ -134,7 +131,7 @@ def main():
                   + "".join(f", {c} {jrnn_us[c][(s, t, 'packed')][-1] / torch_us[(s, t)][-1]:.2f} packed"
                             for c in configs), file=sys.stderr)
         loads.append(os.getloadavg()[0])
-    fcntl.flock(lock, fcntl.LOCK_UN)
+    lock.close()
     minutes = (datetime.datetime.utcnow() - start).total_seconds() / 60
 
     lines = []

@@ -26,7 +26,6 @@ Runs hold /tmp/jmh.lock (flock) so that two benchmark runs on the machine never 
 """
 import argparse
 import datetime
-import fcntl
 import json
 import os
 import statistics
@@ -43,7 +42,6 @@ VECTOR = "--add-modules jdk.incubator.vector -Djrnn.simd=vector"
 SCALAR = "-Djrnn.simd=scalar"
 CONFIGS = {"25v": ("JDK 25 vector", JDK25, VECTOR), "25s": ("JDK 25 scalar", JDK25, SCALAR),
            "17v": ("JDK 17 vector", JDK17, VECTOR), "17s": ("JDK 17 scalar", JDK17, SCALAR)}
-LOCK = "/tmp/jmh.lock"
 
 
 def build(jar, maven_repo, force):
@@ -135,9 +133,7 @@ def main():
     complete = not args.smoke and not args.rows
     build(args.jar, args.maven_repo, args.build)
 
-    lock = open(LOCK, "w")
-    print(f"waiting for {LOCK} ...", file=sys.stderr)
-    fcntl.flock(lock, fcntl.LOCK_EX)
+    lock = benchlib.hold_lock()
     start = datetime.datetime.utcnow()
     # One unit = one row at one thread count: torch, then each jrnn configuration, back to back, so that
     # the times whose ratio is taken are measured within a minute of each other. The JDK 25 vector
@@ -177,7 +173,7 @@ def main():
                               + "".join(f" {c} {jres[c][(row, bench)] / tres[(row, bench)]:.2f}" for c in jres)
                               for bench in benches), file=sys.stderr)
         loads.append(os.getloadavg()[0])
-    fcntl.flock(lock, fcntl.LOCK_UN)
+    lock.close()
     minutes = (datetime.datetime.utcnow() - start).total_seconds() / 60
 
     flag = "--full" if args.full else ("--smoke" if args.smoke else "--quick")
