@@ -112,8 +112,11 @@ class GemmEngineTest {
             assertThat(nc % GemmEngine.NR).as("k = %d", k).isZero();
             assertThat((long) nc * kc).as("k = %d", k).isLessThanOrEqualTo((long) GemmEngine.KC * GemmEngine.NC);
             // NC while a K block is deeper than half of KC; at least twice NC once it is no deeper
-            assertThat(nc).as("k = %d", k).isEqualTo(2 * kc > GemmEngine.KC ? GemmEngine.NC
-                    : Math.max(2 * GemmEngine.NC, nc));
+            if (2 * kc > GemmEngine.KC) {
+                assertThat(nc).as("k = %d", k).isEqualTo(GemmEngine.NC);
+            } else {
+                assertThat(nc).as("k = %d", k).isGreaterThanOrEqualTo(2 * GemmEngine.NC);
+            }
         }
         assertThat(GemmEngine.blockColumns(400)).isEqualTo(2 * GemmEngine.NC);   // a weight gradient of L·N = 400 rows
     }
