@@ -163,6 +163,13 @@ public final class GemmEngine {
                 throw new IllegalArgumentException("sgemm: packed B is (" + packed.rows() + ", " + packed.cols()
                         + ") but (k, n) = (" + k + ", " + n + ")");
             }
+            if (vector && packed.strips() != null) {
+                if (kernel == Kernel.VECTOR) {
+                    throw new IllegalArgumentException("sgemm: packed B is in the scalar kernel's row layout"
+                            + " (packed while the vector kernel was off); the vector kernel needs panels");
+                }
+                vector = false;   // only tests make a row-layout B while the vector kernel is on
+            }
         } else {
             checkMatrix("b", transB, k, n, b, bOff, ldb);
         }
@@ -249,6 +256,16 @@ public final class GemmEngine {
                 boolean first = pc == 0;
                 float[] bp;
                 int bBase;
+                if (j.packed != null && j.packed.strips() != null) {
+                    // the scalar kernel reads B's rows in place (jc is a multiple of CHUNK: see Job.partition)
+                    for (int ic = m0; ic < m1; ic += MC) {
+                        int mc = Math.min(MC, m1 - ic);
+                        packA(false, j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
+                        ScalarGemmKernel.blockRows(mc, nc, kc, apack, j.packed.strips(), pc, jc,
+                                j.c, j.cOff + ic * j.ldc + jc, j.ldc, j.alpha, j.beta, first, ws.accRows());
+                    }
+                    continue;
+                }
                 if (j.packed != null) {
                     bp = j.packed.data();
                     bBase = j.packed.blockOffset(pc) + (jc / NR) * kc * NR;
@@ -474,6 +491,7 @@ public final class GemmEngine {
         int cOff;
         int ldc;
         boolean splitN;
+        int nUnit;   // columns per unit of an N split: NR, or CHUNK for a row-layout B
         boolean gemv;
         int parts;
 
@@ -521,10 +539,14 @@ public final class GemmEngine {
         /** Chooses the number of parts and the split direction; returns the part count. */
         int partition(int threads) {
             gemv = false;
-            int nTiles = (n + NR - 1) / NR;
+            // a row-layout B is read in place by strips of CHUNK columns, so its columns split by strips
+            nUnit = packed != null && packed.strips() != null ? ScalarGemmKernel.CHUNK : NR;
+            int nTiles = (n + nUnit - 1) / nUnit;
             int mTiles = (m + MR - 1) / MR;
             double flops = 2.0 * m * n * k;
-            int p = flops < PARALLEL_MIN_FLOPS ? 1 : Math.max(1, threads);
+            // a one-row product on a row-layout B splits as early as the vector kernel's GEMV, for its reason
+            double minFlops = m == 1 && nUnit != NR ? GEMV_PARALLEL_MIN_FLOPS : PARALLEL_MIN_FLOPS;
+            int p = flops < minFlops ? 1 : Math.max(1, threads);
             // Split N when B is pre-packed (each core then keeps its half of B in its own cache) or
             // when N is the larger side (each thread packs only its slice of the bigger operand).
             boolean preferN = packed != null || n >= m;
@@ -549,10 +571,10 @@ public final class GemmEngine {
                 VectorSkinnyGemm.singleRow(alpha, a, aOff, packed, beta, c, cOff, WORKSPACE.get().tmp,
                         4 * g0, Math.min(4 * g1, (n + NR - 1) / NR));
             } else if (splitN) {
-                int tiles = (n + NR - 1) / NR;
+                int tiles = (n + nUnit - 1) / nUnit;
                 int t0 = (int) ((long) tiles * part / parts);
                 int t1 = (int) ((long) tiles * (part + 1) / parts);
-                block(this, 0, m, t0 * NR, Math.min(n, t1 * NR));
+                block(this, 0, m, t0 * nUnit, Math.min(n, t1 * nUnit));
             } else {
                 int tiles = (m + MR - 1) / MR;
                 int t0 = (int) ((long) tiles * part / parts);

@@ -16,8 +16,10 @@ package dev.jrnn.tensor.internal;
  *
  * <p>{@link #block} is the fast form. C2's superword pass vectorises {@code y[j] = fma(x, b[j], y[j])}
  * only when the loads and the store share one index (it cannot rule out that two arrays alias), so
- * each accumulator row and each B row of the chunk are separate arrays indexed from 0, {@value #CHUNK}
- * columns wide. Each pass runs several consecutive k steps per element,
+ * each accumulator row and each row of a chunk of B (at most {@value #CHUNK} columns) are separate
+ * arrays indexed from 0. A B pre-packed in {@link PackedB}'s row layout
+ * is read in place ({@link #blockRows}); any other B is copied chunk by chunk into scratch rows
+ * ({@link #block}). Each pass runs several consecutive k steps per element,
  * {@code y[j] = fma(x3, b3[j], fma(x2, b2[j], fma(x1, b1[j], fma(x0, b0[j], y[j]))))}: the same
  * sequential k order, with one accumulator load and store per 4 (or 2) FMAs instead of per FMA,
  * for 4 rows of A sharing each B load. {@link #tile} is the reference form for one micro-tile.
@@ -40,7 +42,8 @@ final class ScalarGemmKernel {
     /**
      * Multiplies a packed A block {@code (mc, kc)} by a packed B block {@code (kc, nc)} and combines
      * the product into the {@code (mc, nc)} block of C, with the same bits as calling {@link #tile}
-     * on every micro-tile.
+     * on every micro-tile. Each {@value #CHUNK}-column chunk of B is first copied into rows (see the
+     * class comment).
      *
      * @param a packed A, not modified: {@code ceil(mc / MR)} micro-panels of {@code (kc, MR)} from 0
      * @param b packed B, not modified: {@code ceil(nc / NR)} micro-panels of {@code (kc, NR)} from bOff
@@ -51,11 +54,9 @@ final class ScalarGemmKernel {
     static void block(int mc, int nc, int kc, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc,
                       float alpha, float beta, boolean first, float[][] acc, float[][] brows) {
         final int nrFull = GemmEngine.NR;
-        final int mrFull = GemmEngine.MR;
         for (int j0 = 0; j0 < nc; j0 += CHUNK) {
             int w = Math.min(CHUNK, nc - j0);
             int panels = (w + nrFull - 1) / nrFull;
-            int wPad = panels * nrFull;
             // rows k of the chunk, each its own array indexed from 0 (see the class comment)
             int b0 = bOff + (j0 / nrFull) * kc * nrFull;
             for (int k = 0; k < kc; k++) {
@@ -64,46 +65,83 @@ final class ScalarGemmKernel {
                     System.arraycopy(b, b0 + (p * kc + k) * nrFull, row, p * nrFull, nrFull);
                 }
             }
-            for (int ir = 0; ir < mc; ir += mrFull) {
-                int mr = Math.min(mrFull, mc - ir);
-                for (int i = 0; i < mr; i++) {
-                    java.util.Arrays.fill(acc[i], 0, wPad, 0f);
-                }
-                int aPanel = (ir / mrFull) * kc * mrFull;
-                int k = 0;
-                if (DEEP) {
-                    for (; k + 4 <= kc; k += 4) {
-                        int a0 = aPanel + k * mrFull;
-                        int i = 0;
-                        for (; i + 4 <= mr; i += 4) {
-                            k4r4(a, a0 + i, brows[k], brows[k + 1], brows[k + 2], brows[k + 3],
-                                    acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
-                        }
-                        for (; i < mr; i++) {
-                            k4r1(a, a0 + i, brows[k], brows[k + 1], brows[k + 2], brows[k + 3], acc[i], wPad);
-                        }
-                    }
-                } else {
-                    for (; k + 2 <= kc; k += 2) {
-                        int a0 = aPanel + k * mrFull;
-                        int i = 0;
-                        for (; i + 4 <= mr; i += 4) {
-                            k2r4(a, a0 + i, brows[k], brows[k + 1], acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
-                        }
-                        for (; i < mr; i++) {
-                            k2r1(a, a0 + i, brows[k], brows[k + 1], acc[i], wPad);
-                        }
-                    }
-                }
-                for (; k < kc; k++) {
+            chunk(mc, w, kc, a, brows, 0, c, cOff + j0, ldc, alpha, beta, first, acc);
+        }
+    }
+
+    /**
+     * {@link #block} on a B already stored as rows ({@link PackedB}'s row layout): no copy.
+     *
+     * @param strips op(B) by rows in strips of {@value #CHUNK} columns: element (k, j) of op(B) is
+     *               {@code strips[j / CHUNK][k][j % CHUNK]}, each strip's rows padded with zeros to a
+     *               multiple of NR
+     * @param pc the block's first row of op(B)
+     * @param jc the block's first column of op(B), a multiple of {@value #CHUNK}
+     * @param c C, modified: element (i, j) of the block is {@code c[cOff + i * ldc + j]}
+     * @param acc scratch rows, modified: {@code (MR, CHUNK)}
+     */
+    static void blockRows(int mc, int nc, int kc, float[] a, float[][][] strips, int pc, int jc, float[] c, int cOff,
+                          int ldc, float alpha, float beta, boolean first, float[][] acc) {
+        assert jc % CHUNK == 0 : "a row-layout block starts at a strip, got column " + jc;
+        for (int jj = 0; jj < nc; jj += CHUNK) {
+            chunk(mc, Math.min(CHUNK, nc - jj), kc, a, strips[(jc + jj) / CHUNK], pc, c, cOff + jj, ldc,
+                    alpha, beta, first, acc);
+        }
+    }
+
+    /**
+     * One chunk of at most {@value #CHUNK} columns: B element (k, j) is {@code rows[r0 + k][j]}, row i's
+     * accumulators are {@code acc[i][j]}: one index, from 0, for every array of a loop (C2 vectorises
+     * neither an offset index nor a loop from a non-zero start here).
+     */
+    private static void chunk(int mc, int w, int kc, float[] a, float[][] rows, int r0, float[] c,
+                              int cOff, int ldc, float alpha, float beta, boolean first, float[][] acc) {
+        final int mrFull = GemmEngine.MR;
+        final int wPad = (w + GemmEngine.NR - 1) / GemmEngine.NR * GemmEngine.NR;
+        for (int ir = 0; ir < mc; ir += mrFull) {
+            int mr = Math.min(mrFull, mc - ir);
+            for (int i = 0; i < mr; i++) {
+                java.util.Arrays.fill(acc[i], 0, wPad, 0f);
+            }
+            int aPanel = (ir / mrFull) * kc * mrFull;
+            int k = 0;
+            if (DEEP) {
+                for (; k + 4 <= kc; k += 4) {
                     int a0 = aPanel + k * mrFull;
-                    for (int i = 0; i < mr; i++) {
-                        axpy(a[a0 + i], brows[k], acc[i], wPad);
+                    float[] q0 = rows[r0 + k];
+                    float[] q1 = rows[r0 + k + 1];
+                    float[] q2 = rows[r0 + k + 2];
+                    float[] q3 = rows[r0 + k + 3];
+                    int i = 0;
+                    for (; i + 4 <= mr; i += 4) {
+                        k4r4(a, a0 + i, q0, q1, q2, q3, acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
+                    }
+                    for (; i < mr; i++) {
+                        k4r1(a, a0 + i, q0, q1, q2, q3, acc[i], wPad);
                     }
                 }
-                for (int i = 0; i < mr; i++) {
-                    combineRow(w, acc[i], 0, c, cOff + (ir + i) * ldc + j0, alpha, beta, first);
+            } else {
+                for (; k + 2 <= kc; k += 2) {
+                    int a0 = aPanel + k * mrFull;
+                    float[] q0 = rows[r0 + k];
+                    float[] q1 = rows[r0 + k + 1];
+                    int i = 0;
+                    for (; i + 4 <= mr; i += 4) {
+                        k2r4(a, a0 + i, q0, q1, acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
+                    }
+                    for (; i < mr; i++) {
+                        k2r1(a, a0 + i, q0, q1, acc[i], wPad);
+                    }
                 }
+            }
+            for (; k < kc; k++) {
+                int a0 = aPanel + k * mrFull;
+                for (int i = 0; i < mr; i++) {
+                    axpy(a[a0 + i], rows[r0 + k], acc[i], wPad);
+                }
+            }
+            for (int i = 0; i < mr; i++) {
+                combineRow(w, acc[i], 0, c, cOff + (ir + i) * ldc, alpha, beta, first);
             }
         }
     }

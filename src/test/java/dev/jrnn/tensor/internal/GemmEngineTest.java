@@ -257,6 +257,15 @@ class GemmEngineTest {
                     assertThat(p.run(kernel, 1, 1f, 1f, packed)).as(Arrays.toString(s)).isEqualTo(plain);
                     assertThat(p.run(kernel, 3, 1f, 1f, packed)).as(Arrays.toString(s)).isEqualTo(plain);
                 }
+                // both layouts, whichever the default is: the scalar kernel reads either
+                float[] scalar = p.run(GemmEngine.Kernel.SCALAR, 1, 1f, 1f, null);
+                for (boolean rowLayout : new boolean[] {false, true}) {
+                    PackedB other = PackedB.pack(rowLayout, p.tb, p.k, p.n, p.b, p.bOff, p.ldb);
+                    String what = Arrays.toString(s) + (rowLayout ? " rows" : " panels");
+                    assertThat(p.run(GemmEngine.Kernel.SCALAR, 1, 1f, 1f, other)).as(what).isEqualTo(scalar);
+                    assertThat(p.run(GemmEngine.Kernel.SCALAR, 2, 1f, 1f, other)).as(what).isEqualTo(scalar);
+                    assertThat(p.run(GemmEngine.Kernel.SCALAR, 3, 1f, 1f, other)).as(what).isEqualTo(scalar);
+                }
                 // the public packed entry point
                 float[] c = p.c0.clone();
                 GemmEngine.sgemm(p.ta, p.m, 1f, p.a, p.aOff, p.lda, packed, 1f, c, p.cOff, p.ldc);
@@ -306,19 +315,69 @@ class GemmEngineTest {
     @Test
     void packedBRoundTripsAndRepacks() {
         SplittableRandom rng = TestSupport.rng(5);
-        int k = 300;
-        int n = 70;
-        float[] w = TestSupport.uniform(rng, n * k); // (N, K) torch layout
-        PackedB p = PackedB.pack(true, k, n, w, 0, k);
-        float[] back = p.unpack();
-        for (int kk = 0; kk < k; kk++) {
-            for (int j = 0; j < n; j++) {
-                assertThat(back[kk * n + j]).isEqualTo(w[j * k + kk]);
+        for (boolean rowLayout : new boolean[] {false, true}) {
+            // n = 70: four full 16-column steps of the row layout's transposed fill and a ragged rest;
+            // wider than CHUNK: more than one strip of rows, the last one ragged
+            for (int[] kn : new int[][] {{300, 70}, {GemmEngine.KC + 3, 33}, {5, 16},
+                {40, ScalarGemmKernel.CHUNK + 70}, {3, 2 * ScalarGemmKernel.CHUNK}}) {
+                int k = kn[0];
+                int n = kn[1];
+                String what = (rowLayout ? "rows " : "panels ") + k + "x" + n;
+                float[] w = TestSupport.uniform(rng, 2 + n * (k + 1)); // (N, K) torch layout, offset 2, ld k + 1
+                PackedB p = PackedB.pack(rowLayout, true, k, n, w, 2, k + 1);
+                assertThat(p.strips() != null).as(what).isEqualTo(rowLayout);
+                float[] back = p.unpack();
+                for (int kk = 0; kk < k; kk++) {
+                    for (int j = 0; j < n; j++) {
+                        assertThat(back[kk * n + j]).as(what).isEqualTo(w[2 + j * (k + 1) + kk]);
+                    }
+                }
+                float[] w2 = TestSupport.uniform(rng, 2 + n * (k + 1));
+                p.repack(true, w2, 2, k + 1);
+                float[] expected = new float[k * n];
+                for (int kk = 0; kk < k; kk++) {
+                    for (int j = 0; j < n; j++) {
+                        expected[kk * n + j] = w2[2 + j * (k + 1) + kk];
+                    }
+                }
+                assertThat(p.unpack()).as(what).isEqualTo(expected);
+                // untransposed: op(B) is B as stored, (K, N) with ld n + 1
+                float[] x = TestSupport.uniform(rng, k * (n + 1));
+                PackedB q = PackedB.pack(rowLayout, false, k, n, x, 0, n + 1);
+                float[] qBack = q.unpack();
+                for (int kk = 0; kk < k; kk++) {
+                    for (int j = 0; j < n; j++) {
+                        assertThat(qBack[kk * n + j]).as(what).isEqualTo(x[kk * (n + 1) + j]);
+                    }
+                }
+                if (rowLayout) {   // the scalar kernel reads whole padded rows: the padding must stay zero
+                    assertThat(p.strips().length).as(what).isEqualTo((n + ScalarGemmKernel.CHUNK - 1) / ScalarGemmKernel.CHUNK);
+                    for (int st = 0; st < p.strips().length; st++) {
+                        int width = Math.min(ScalarGemmKernel.CHUNK, n - st * ScalarGemmKernel.CHUNK);
+                        for (float[] row : p.strips()[st]) {
+                            assertThat(row.length % GemmEngine.NR).as(what).isZero();
+                            for (int j = width; j < row.length; j++) {
+                                assertThat(row[j]).as(what).isZero();
+                            }
+                        }
+                    }
+                }
             }
         }
-        float[] w2 = TestSupport.uniform(rng, n * k);
-        p.repack(true, w2, 0, k);
-        assertThat(p.unpack()).isEqualTo(PackedB.pack(true, k, n, w2, 0, k).unpack());
+        assertThat(PackedB.pack(true, 3, 2, new float[6], 0, 3).strips() == null)
+                .as("the default layout follows the kernel").isEqualTo(GemmEngine.vectorKernel());
+    }
+
+    @Test
+    void theVectorKernelRefusesARowLayoutB() {
+        if (!GemmEngine.vectorKernel()) {
+            return;   // Kernel.VECTOR is refused outright without the vector kernel
+        }
+        float[] x = new float[64];
+        PackedB rows = PackedB.pack(true, true, 4, 4, x, 0, 4);
+        assertThatThrownBy(() -> GemmEngine.sgemm(GemmEngine.Kernel.VECTOR, 1, false, false, 2, 4, 4, 1f, x, 0, 4, null,
+                0, 1, rows, 0f, new float[8], 0, 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("row layout");
     }
 
     @Test
