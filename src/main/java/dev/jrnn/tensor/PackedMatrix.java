@@ -4,8 +4,9 @@ import dev.jrnn.tensor.internal.PackedB;
 import java.util.Objects;
 
 /**
- * An immutable copy of a matrix {@code op(B)} of shape {@code (K, N)}, stored in the panel layout
- * of the GEMM micro-kernel, for products that reuse the same right-hand side many times: an RNN
+ * An immutable copy of a matrix {@code op(B)} of shape {@code (K, N)}, stored in the layout the
+ * GEMM micro-kernel of the running JVM reads (panels for the Vector API kernel, rows for the scalar
+ * one), for products that reuse the same right-hand side many times: an RNN
  * weight {@code W} of shape {@code (G, K)} (torch layout) packed with {@link #ofTransposed(Tensor)}
  * serves {@code C = X·Wᵀ} at every time step without re-packing.
  *
@@ -20,7 +21,7 @@ import java.util.Objects;
  */
 public final class PackedMatrix {
 
-    private final PackedB packed; // (K, N) in KC-row blocks of (NR)-wide panels; never exposed
+    private final PackedB packed; // (K, N) in the running kernel's layout; never exposed
 
     private PackedMatrix(PackedB packed) {
         this.packed = packed;
