@@ -862,8 +862,11 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
             // copies it out: transposed when returned batch-first (then only the record reads it), or to the
             // external layout of a variable-length batch
             boolean recycled = layer < config.numLayers() - 1 || record != null && record.batchFirst || layout != null;
+            // without a record a layer's output is read only by the layer above, so two arrays take turns
+            // (two (L, N, D·H) arrays, not one per layer); backward reads every layer's
+            int slot = record == null ? layer % 2 : layer;
             float[] out = recycled
-                    ? buf.floats(ForwardRecord.OUT, layer, seqLen * batch * dh) : new float[seqLen * batch * dh];
+                    ? buf.floats(ForwardRecord.OUT, slot, seqLen * batch * dh) : new float[seqLen * batch * dh];
             for (int dir = 0; dir < dirs; dir++) {
                 int grp = layer * dirs + dir;
                 if (!config.mode().isPlainRnn()) {   // LSTM, GRU

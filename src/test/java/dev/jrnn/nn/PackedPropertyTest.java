@@ -294,6 +294,82 @@ class PackedPropertyTest {
         }
     }
 
+    /**
+     * An evaluation forward over a layout keeps its layer outputs in two arrays that take turns
+     * ({@code RNNBase.runLayers}); with 3 and 4 layers the turns come round, and a stale array must not
+     * leak into a later layer (nor into the zero padding). Each sequence run alone in evaluation mode
+     * ({@code forwardUnbatched}, the dense inference path) is the reference.
+     */
+    @Test
+    void evaluationWithThreeAndFourLayersEqualsEachSequenceAlone() {
+        int[] lengths = {5, 2, 4, 1};
+        int steps = 5;
+        int batch = lengths.length;
+        for (Mode mode : Mode.values()) {
+            for (int layers : new int[] {3, 4}) {
+                for (boolean bidi : new boolean[] {false, true}) {
+                    RNNConfig c = RNNConfig.of(mode, 3, 4).withNumLayers(layers).withBidirectional(bidi);
+                    if (mode == Mode.LSTM && layers == 4) {
+                        c = c.withProjSize(2);
+                    }
+                    boolean lstm = mode == Mode.LSTM;
+                    int groups = layers * c.numDirections();
+                    RNNBase m = build(c, 11);
+                    m.eval();
+                    Random r = new Random(layers * 10L + (bidi ? 1 : 0) + mode.ordinal() * 100L);
+                    Tensor x = rand(r, steps, batch, 3);
+                    Tensor h0 = rand(r, groups, batch, c.outputHiddenSize());
+                    Tensor c0 = lstm ? rand(r, groups, batch, c.hiddenSize()) : null;
+                    for (int call = 0; call < 2; call++) {   // the second call reuses the module's buffers
+                        PackedSequence p = RnnUtils.packPaddedSequence(x, lengths, false, false);
+                        Tensor out;
+                        Tensor hN;
+                        Tensor cN = null;
+                        if (lstm) {
+                            PackedLSTMOutput o = ((LSTM) m).forwardPacked(p, new LSTMState(h0, c0));
+                            out = RnnUtils.padPackedSequence(o.output(), false, 0f, steps).padded();
+                            hN = o.hN();
+                            cN = o.cN();
+                        } else {
+                            PackedRNNOutput o = m instanceof GRU ? ((GRU) m).forwardPacked(p, h0)
+                                    : ((RNN) m).forwardPacked(p, h0);
+                            out = RnnUtils.padPackedSequence(o.output(), false, 0f, steps).padded();
+                            hN = o.hN();
+                        }
+                        for (int i = 0; i < batch; i++) {
+                            int len = lengths[i];
+                            String what = c + " row " + i + " call " + call;
+                            Tensor xi = x.select(1, i).narrow(0, 0, len).contiguous();
+                            Tensor hi = h0.select(1, i).contiguous();
+                            Tensor oi;
+                            Tensor hNi;
+                            Tensor cNi = null;
+                            if (lstm) {
+                                LSTMOutput o = ((LSTM) m).forwardUnbatched(xi, new LSTMState(hi, c0.select(1, i).contiguous()));
+                                oi = o.output();
+                                hNi = o.hN();
+                                cNi = o.cN();
+                            } else {
+                                RNNOutput o = m instanceof GRU ? ((GRU) m).forwardUnbatched(xi, hi)
+                                        : ((RNN) m).forwardUnbatched(xi, hi);
+                                oi = o.output();
+                                hNi = o.hN();
+                            }
+                            assertThat(maxDiff(out.select(1, i).narrow(0, 0, len), oi)).as(what).isLessThan(2e-6);
+                            assertThat(maxDiff(hN.select(1, i), hNi)).as(what).isLessThan(2e-6);
+                            if (lstm) {
+                                assertThat(maxDiff(cN.select(1, i), cNi)).as(what).isLessThan(2e-6);
+                            }
+                            for (int t = len; t < steps; t++) {
+                                assertThat(out.select(1, i).select(0, t).toArray()).as(what).containsOnly(0f);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void finalStatesSitInTheUnpackedOutput() {
         // checklist 85/86: forward h_n = output[len_j − 1, j, :H], reverse h_n = output[0, j, H:], bit for bit
