@@ -710,7 +710,10 @@ public abstract sealed class RNNBase extends Module permits RNN, LSTM, GRU {
                                float[] cN, boolean batchFirstOut) {
         if (checkFinite) {   // the check scans whole layer outputs: the unchunked path, O(T) memory
             ForwardRecord.Buffers buf = takeEvalBuffers();
-            float[] out = runLayers(timeMajor.toArray(), seqLen, batch, h0 == null ? null : h0.toArray(),
+            // a contiguous time-major input is read in place (runLayers never writes its input)
+            float[] x = timeMajor.isContiguous() && TensorAccess.offset(timeMajor) == 0
+                    ? TensorAccess.storage(timeMajor) : timeMajor.toArray();
+            float[] out = runLayers(x, seqLen, batch, h0 == null ? null : h0.toArray(),
                     c0 == null ? null : c0.toArray(), hN, cN, null, null, buf);
             putEvalBuffers(buf);
             if (!batchFirstOut) {

@@ -113,6 +113,36 @@ class InferenceWorkspaceTest {
     }
 
     /**
+     * With the non-finite check on, an evaluation forward takes the unchunked path ({@code runLayers}); it
+     * reads a contiguous time-major input in place (it used to copy it at every call: 2.4–3.2 KB here,
+     * over the budget) and otherwise reuses the module's buffers like the default path.
+     */
+    @Test
+    void checkModeForwardAllocatesOnlyItsResults() {
+        for (Case k : cases()) {
+            if (k.batchFirst()) {
+                continue;   // a batch-first input is transposed into a time-major copy: not in place
+            }
+            RNNBase m = k.fresh().get();
+            m.setCheckFinite(true);
+            int seqLen = 50;
+            int batch = 4;
+            Tensor x = input(k, seqLen, batch, 7);
+            long floats = Alloc.forwardResultFloats(m, seqLen, batch);
+            long budget = 4 * floats + 1024;
+            for (int i = 0; i < 300; i++) {
+                forward(m, x, false, 3);
+            }
+            Runnable call = m instanceof LSTM l ? () -> l.forward(x)
+                    : m instanceof RNN r ? () -> r.forward(x) : () -> ((GRU) m).forward(x);
+            long[] settled = Alloc.settle(call, budget, 20);
+            assertTrue(settled[0] <= budget, k.name() + ": one check-mode forward allocated " + settled[0]
+                    + " bytes after " + settled[1] + " tries; its results are " + 4 * floats + " bytes, budget "
+                    + budget);
+        }
+    }
+
+    /**
      * Initial states given as non-contiguous views (kept batch-major {@code (N, D·layers, H)} and
      * transposed, as batch-first code often keeps them; here also narrowed from wider rows) give the bits
      * of their contiguous copies, and after warm-up a forward from them allocates no more than one from
