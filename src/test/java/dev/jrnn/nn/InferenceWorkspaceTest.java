@@ -93,22 +93,7 @@ class InferenceWorkspaceTest {
     @Test
     void steadyStateForwardAllocatesOnlyItsResults() {
         for (Case k : cases()) {
-            RNNBase m = k.fresh().get();
-            int seqLen = 50;
-            int batch = 4;
-            Tensor x = input(k, seqLen, batch, 7);
-            long floats = Alloc.forwardResultFloats(m, seqLen, batch);
-            long budget = 4 * floats + 1024;
-            for (int i = 0; i < 300; i++) {
-                forward(m, x, i % 2 == 0, 3);
-            }
-            Runnable call = m instanceof LSTM l ? () -> l.forward(x)
-                    : m instanceof RNN r ? () -> r.forward(x) : () -> ((GRU) m).forward(x);
-            long[] settled = Alloc.settle(call, budget, 20);
-            long used = settled[0];
-            long attempt = settled[1];
-            assertTrue(used <= budget, k.name() + ": one forward allocated " + used + " bytes after " + attempt
-                    + " tries; its results are " + 4 * floats + " bytes, budget " + budget);
+            assertSteadyForwardAllocatesOnlyItsResults(k, k.fresh().get(), "one forward");
         }
     }
 
@@ -125,21 +110,25 @@ class InferenceWorkspaceTest {
             }
             RNNBase m = k.fresh().get();
             m.setCheckFinite(true);
-            int seqLen = 50;
-            int batch = 4;
-            Tensor x = input(k, seqLen, batch, 7);
-            long floats = Alloc.forwardResultFloats(m, seqLen, batch);
-            long budget = 4 * floats + 1024;
-            for (int i = 0; i < 300; i++) {
-                forward(m, x, false, 3);
-            }
-            Runnable call = m instanceof LSTM l ? () -> l.forward(x)
-                    : m instanceof RNN r ? () -> r.forward(x) : () -> ((GRU) m).forward(x);
-            long[] settled = Alloc.settle(call, budget, 20);
-            assertTrue(settled[0] <= budget, k.name() + ": one check-mode forward allocated " + settled[0]
-                    + " bytes after " + settled[1] + " tries; its results are " + 4 * floats + " bytes, budget "
-                    + budget);
+            assertSteadyForwardAllocatesOnlyItsResults(k, m, "one check-mode forward");
         }
+    }
+
+    /** Warms {@code m} up (with and without initial states), then asserts the budget of the tests above. */
+    private static void assertSteadyForwardAllocatesOnlyItsResults(Case k, RNNBase m, String what) {
+        int seqLen = 50;
+        int batch = 4;
+        Tensor x = input(k, seqLen, batch, 7);
+        long floats = Alloc.forwardResultFloats(m, seqLen, batch);
+        long budget = 4 * floats + 1024;
+        for (int i = 0; i < 300; i++) {
+            forward(m, x, i % 2 == 0, 3);
+        }
+        Runnable call = m instanceof LSTM l ? () -> l.forward(x)
+                : m instanceof RNN r ? () -> r.forward(x) : () -> ((GRU) m).forward(x);
+        long[] settled = Alloc.settle(call, budget, 20);
+        assertTrue(settled[0] <= budget, k.name() + ": " + what + " allocated " + settled[0] + " bytes after "
+                + settled[1] + " tries; its results are " + 4 * floats + " bytes, budget " + budget);
     }
 
     /**
