@@ -55,7 +55,7 @@ LOCK = "/tmp/jmh.lock"
 
 
 def hold_lock():
-    """{@return the open lock file}, once this process holds LOCK exclusively (flock; waits for any other
+    """Returns the open lock file once this process holds LOCK exclusively (flock; waits for any other
     benchmark run of the scripts to finish). Close it, or exit, to release."""
     lock = open(LOCK, "w")
     print(f"waiting for {LOCK} ...", file=sys.stderr)

@@ -248,39 +248,34 @@ public final class GemmEngine {
         float[] apack = ws.a;   // (MC / MR, kc, MR) packed A block
         float[] bpack = ws.b;   // (nc / NR, kc, NR) packed B block, at most KC·NC floats
         float[] tmp = ws.tmp;   // (MR, NR) accumulator tile for edges
+        // a row-layout B is read in place by the scalar kernel (jc is then a multiple of CHUNK: Job.partition)
+        float[][][] strips = j.packed != null ? j.packed.strips() : null;
         int ncMax = blockColumns(j.k);
         for (int jc = n0; jc < n1; jc += ncMax) {
             int nc = Math.min(ncMax, n1 - jc);
             for (int pc = 0; pc < j.k; pc += KC) {
                 int kc = Math.min(KC, j.k - pc);
                 boolean first = pc == 0;
-                float[] bp;
-                int bBase;
-                if (j.packed != null && j.packed.strips() != null) {
-                    // the scalar kernel reads B's rows in place (jc is a multiple of CHUNK: see Job.partition)
-                    for (int ic = m0; ic < m1; ic += MC) {
-                        int mc = Math.min(MC, m1 - ic);
-                        packA(false, j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
-                        ScalarGemmKernel.blockRows(mc, nc, kc, apack, j.packed.strips(), pc, jc,
-                                j.c, j.cOff + ic * j.ldc + jc, j.ldc, j.alpha, j.beta, first, ws.accRows());
-                    }
-                    continue;
-                }
-                if (j.packed != null) {
-                    bp = j.packed.data();
-                    bBase = j.packed.blockOffset(pc) + (jc / NR) * kc * NR;
-                } else {
+                float[] bp = bpack;   // panels of B: packed here, or the pre-packed ones (unused with strips)
+                int bBase = 0;
+                if (j.packed == null) {
                     if (j.vector && j.transB) {
                         VectorPacking.packBTransposed(j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0);
                     } else {
                         packB(j.transB, j.b, j.bOff, j.ldb, pc, kc, jc, nc, bpack, 0);
                     }
-                    bp = bpack;
-                    bBase = 0;
+                } else if (strips == null) {
+                    bp = j.packed.data();
+                    bBase = j.packed.blockOffset(pc) + (jc / NR) * kc * NR;
                 }
                 for (int ic = m0; ic < m1; ic += MC) {
                     int mc = Math.min(MC, m1 - ic);
                     packA(j.vector, j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
+                    if (strips != null) {
+                        ScalarGemmKernel.blockRows(mc, nc, kc, apack, strips, pc, jc, j.c, j.cOff + ic * j.ldc + jc,
+                                j.ldc, j.alpha, j.beta, first, ws.accRows());
+                        continue;
+                    }
                     if (!j.vector) {
                         ScalarGemmKernel.block(mc, nc, kc, apack, bp, bBase, j.c, j.cOff + ic * j.ldc + jc, j.ldc,
                                 j.alpha, j.beta, first, ws.accRows(), ws.brows());
