@@ -7,7 +7,7 @@ Run from the repository root with the system interpreter (python3-torch 1.13)::
 
 Output: ``src/test/resources/fixtures/nonfinite/<name>.safetensors`` and ``index.txt``. Each file holds
 the module's state_dict (torch names, possibly with a poisoned weight), ``input`` (padded, time-major),
-``h0``/``c0`` when given, and torch 1.13's float32 ``output`` (padded with zeros when packed),
+``h0``/``c0`` when given (absent for the cases that omit the initial state: torch's zeros), and torch 1.13's float32 ``output`` (padded with zeros when packed),
 ``h_n``, ``c_n``; metadata ``mode``, ``hidden``, ``layers``, ``bidirectional``, ``proj``, ``lengths``
 (comma-separated, empty when dense). jrnn must put NaN exactly where torch has NaN, +-Inf where torch
 has it, and match every finite value (atol 1e-5).
@@ -34,7 +34,8 @@ def build(mode, hidden, layers, bi, proj):
     return nn.RNN(F, hidden, layers, nonlinearity=mode, bidirectional=bi)
 
 
-def case(name, mode, bi=False, layers=1, proj=0, where="input", value=float("nan"), packed=False, seed=0):
+def case(name, mode, bi=False, layers=1, proj=0, where="input", value=float("nan"), packed=False, seed=0,
+         omit_state=False):
     torch.manual_seed(1000 + seed)
     hidden = 4
     m = build(mode, hidden, layers, bi, proj)
@@ -54,7 +55,7 @@ def case(name, mode, bi=False, layers=1, proj=0, where="input", value=float("nan
             m.weight_hh_l0[0, 0] = value
     lengths = [4, 2, 3] if packed else None
     with torch.no_grad():
-        state = (h0, c0) if mode == "LSTM" else h0
+        state = None if omit_state else (h0, c0) if mode == "LSTM" else h0
         if packed:
             p = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
             out, hn = m(p, state)
@@ -63,9 +64,10 @@ def case(name, mode, bi=False, layers=1, proj=0, where="input", value=float("nan
             out, hn = m(x, state)
     tensors = {k: v.detach().clone() for k, v in m.state_dict().items()}
     tensors["input"] = x
-    tensors["h0"] = h0
-    if c0 is not None:
-        tensors["c0"] = c0
+    if not omit_state:
+        tensors["h0"] = h0
+        if c0 is not None:
+            tensors["c0"] = c0
     tensors["output"] = out
     if mode == "LSTM":
         tensors["h_n"], tensors["c_n"] = hn[0], hn[1]
@@ -102,6 +104,16 @@ def main():
                     nm = "lstm_proj_bi_%s%s" % (tag, "_packed" if packed else "")
                     names.append(case(nm, mode, bi=True, layers=2, proj=2, where=where, value=value, packed=packed,
                                       seed=i))
+    # A poisoned W_hh with the initial state omitted: torch still computes 0 * W_hh at the first step, so a NaN
+    # or an infinity in W_hh makes the first output NaN (jrnn skips that product only for a finite W_hh).
+    for mode in ["tanh", "relu", "LSTM", "GRU"]:
+        for bi in [False, True]:
+            for where, value, tag in [("weight", nan, "w_nan"), ("weight", inf, "w_pinf")]:
+                for packed in [False, True]:
+                    i += 1
+                    nm = "%s_%s_%s_noh0%s" % (mode.lower(), "bi" if bi else "uni", tag, "_packed" if packed else "")
+                    names.append(case(nm, mode, bi=bi, layers=2, proj=2 if mode == "LSTM" and bi else 0,
+                                      where=where, value=value, packed=packed, seed=i, omit_state=True))
     with open(os.path.join(OUTDIR, "index.txt"), "w") as f:
         f.write("\n".join(names) + "\n")
     print(len(names), "fixtures in", OUTDIR)

@@ -60,6 +60,7 @@ final class Recurrence {
         final int in;
         final PackedB wihT;    // W_ihᵀ (in, G)
         final PackedB whhT;    // W_hhᵀ (H_out, G)
+        final boolean whhFinite; // no NaN or infinity in W_hh: 0·W_hhᵀ is exactly zero and need not be computed
         final PackedB whrT;    // W_hrᵀ (H, P), projected LSTM; else null
         final float[] bias;    // (G): b_ih + b_hh (GRU: b_hn excluded), or null without bias
         final float[] bhh;     // GRU (G) b_hh (its n block is used inside r ⊙ (...)), or null
@@ -71,7 +72,9 @@ final class Recurrence {
             int hidden = c.hiddenSize();
             this.in = c.layerInputSize(layer);
             wihT = Kernels.packTransposed(m.weightIh[grp].data().toArray(), g, in);
-            whhT = Kernels.packTransposed(m.weightHh[grp].data().toArray(), g, hOut);
+            float[] whh = m.weightHh[grp].data().toArray();
+            whhT = Kernels.packTransposed(whh, g, hOut);
+            whhFinite = Kernels.allFinite(whh);
             whrT = c.projSize() > 0
                     ? Kernels.packTransposed(m.weightHr[grp].data().toArray(), c.projSize(), hidden) : null;
             if (c.bias()) {
@@ -211,7 +214,7 @@ final class Recurrence {
             if (h0 != null) {
                 System.arraycopy(h0, h0Off + grp * batch * hOut, l.h, 0, batch * hOut);
             } else {
-                Arrays.fill(l.h, 0f);   // the first step's GEMM reads it
+                Arrays.fill(l.h, 0f);   // read by the first step only when W_hh has a NaN or an infinity
             }
             l.hZero = h0 == null;
             if (l.c != null) {
@@ -441,8 +444,14 @@ final class Recurrence {
             int i = dir == 0 ? s : steps - 1 - s;
             int gOff = i * batch * g;
             int oOff = outOff + i * batch * ldo;
+            // the omitted initial state is +0: its product with a finite W_hhᵀ is written without reading W_hh
+            boolean zeroState = lane.hZero && w.whhFinite;
             if (mode == Mode.LSTM) {
-                Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
+                if (zeroState) {
+                    Kernels.sgemmZeroA(batch, g, 1f, gates, gOff, g);
+                } else {
+                    Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
+                }
                 // c' replaces c in place: the update reads each element of c once, just before writing it
                 math.lstm(batch, gates, gOff, lane.cZero ? null : lane.c, 0, lane.c, 0, sc.hTilde, 0, out, oOff, ldo);
                 if (proj > 0) {
@@ -450,10 +459,18 @@ final class Recurrence {
                 }
                 lane.cZero = false;
             } else if (mode == Mode.GRU) {
-                Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 0f, sc.gh, 0, g);
+                if (zeroState) {
+                    Kernels.sgemmZeroA(batch, g, 0f, sc.gh, 0, g);
+                } else {
+                    Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 0f, sc.gh, 0, g);
+                }
                 math.gru(batch, gates, gOff, sc.gh, w.bhh, lane.hZero ? null : hPrev, hOff, ldh, out, oOff, ldo, null, 0);
             } else {
-                Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
+                if (zeroState) {
+                    Kernels.sgemmZeroA(batch, g, 1f, gates, gOff, g);
+                } else {
+                    Kernels.sgemmPacked(batch, 1f, hPrev, hOff, ldh, w.whhT, 1f, gates, gOff, g);
+                }
                 math.rnn(batch, gates, gOff, out, oOff, ldo);
             }
             lane.hZero = false;

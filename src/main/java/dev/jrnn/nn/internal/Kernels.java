@@ -3,6 +3,7 @@ package dev.jrnn.nn.internal;
 import dev.jrnn.tensor.internal.Activations;
 import dev.jrnn.tensor.internal.GemmEngine;
 import dev.jrnn.tensor.internal.PackedB;
+import java.util.Arrays;
 
 /**
  * The raw-array operations the recurrent layers need, BLAS-style (row-major, leading dimensions):
@@ -77,6 +78,41 @@ public final class Kernels {
             return;
         }
         GemmEngine.sgemm(false, m, alpha, a, aOff, lda, w, beta, c, cOff, ldc);
+    }
+
+    /**
+     * Writes what {@link #sgemmPacked}{@code (m, 1f, A, …, W, beta, c, cOff, ldc)} writes when every element
+     * of {@code A} is {@code +0} and every element of {@code W} is finite, without reading either: each
+     * accumulator of the product is then {@code +0}, so the combine rule of the GEMM
+     * ({@code c = acc·alpha} for {@code beta == 0}, else {@code c = fma(acc, alpha, c·beta)}) leaves
+     * {@code +0}, or {@code c·beta + 0} (which turns a {@code −0} into {@code +0} and changes nothing else).
+     * Bitwise the same as the product on every kernel and thread count. The first step of a recurrence
+     * whose initial state was omitted uses it to skip {@code 0·W_hhᵀ}.
+     *
+     * @param n the columns of C ({@code W}'s {@code G})
+     * @param c modified
+     */
+    public static void sgemmZeroA(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            int r = cOff + i * ldc;
+            if (beta == 0f) {
+                Arrays.fill(c, r, r + n, 0f);
+            } else {
+                for (int j = r; j < r + n; j++) {
+                    c[j] = c[j] * beta + 0f;
+                }
+            }
+        }
+    }
+
+    /** {@return whether every element of {@code a} is finite (no NaN, no ±infinity)} */
+    public static boolean allFinite(float[] a) {
+        for (float v : a) {
+            if (v - v != 0f) {   // NaN exactly for NaN and ±infinity
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code a[aOff + r·g + j] += row[rowOff + j]} for {@code rows} rows of g elements; row not modified, must not overlap them. */
