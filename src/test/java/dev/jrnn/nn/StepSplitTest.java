@@ -82,12 +82,23 @@ class StepSplitTest {
         RNNConfig c = RNNConfig.lstm(256, 256);
         assertThat(2.0 * c.gateSize() * c.hiddenSize())
                 .isGreaterThanOrEqualTo(GemmEngine.GEMV_PARALLEL_MIN_FLOPS);
-        LSTM m = new LSTM(c, 7L);
-        float[][] one = at(1, false, m, x -> flat(m.forward(input(20, 1, 256))));
-        for (int threads : new int[] {2, 3}) {
-            float[][] got = at(threads, false, m, x -> flat(m.forward(input(20, 1, 256))));
-            for (int i = 0; i < one.length; i++) {
-                assertThat(got[i]).as("%d threads, array %d", threads, i).isEqualTo(one[i]);
+        // a stacked bidirectional one too (strided output rows, a reverse direction) from a given state
+        RNNConfig stack = c.withNumLayers(2).withBidirectional(true);
+        LSTMState s0 = new LSTMState(Tensor.normal(new Generator(19), 0f, 1f, 4, 1, 256),
+                Tensor.normal(new Generator(20), 0f, 1f, 4, 1, 256));
+        for (RNNConfig cfg : new RNNConfig[] {c, stack}) {
+            LSTM m = new LSTM(cfg, 7L);
+            LSTMState s = cfg == c ? null : s0;
+            Function<RNNBase, float[][]> run = x -> {
+                LSTMOutput o = m.forward(input(20, 1, 256), s);
+                return new float[][] {o.output().toArray(), o.hN().toArray(), o.cN().toArray()};
+            };
+            float[][] one = at(1, false, m, run);
+            for (int threads : new int[] {2, 3}) {
+                float[][] got = at(threads, false, m, run);
+                for (int i = 0; i < one.length; i++) {
+                    assertThat(got[i]).as("%s, %d threads, array %d", cfg, threads, i).isEqualTo(one[i]);
+                }
             }
         }
     }
