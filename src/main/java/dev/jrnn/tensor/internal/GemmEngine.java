@@ -189,12 +189,13 @@ public final class GemmEngine {
         boolean gemv = vector && packed != null && !transA && m == 1;
         if (gemv && (threads <= 1 || 2.0 * n * k < GEMV_PARALLEL_MIN_FLOPS)) {
             // a batch-1 step's GEMV in the calling thread
-            VectorSkinnyGemm.singleRow(alpha, a, aOff, packed, beta, c, cOff, WORKSPACE.get().tmp, 0, (n + NR - 1) / NR);
+            VectorSkinnyGemm.singleRow(alpha, a, aOff, packed, beta, c, cOff, WORKSPACE.get().tmp, 0, (n + NR - 1) / NR,
+                    packed.nextRowPassReversed());
             return;
         }
         Job job = JOB.get();
         job.set(vector, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, packed, beta, c, cOff, ldc);
-        int parts = gemv ? job.partitionPanels(threads) : job.partition(threads);
+        int parts = gemv ? job.partitionPanels(threads, packed.nextRowPassReversed()) : job.partition(threads);
         try {
             WorkerPool.invoke(job, parts);
         } finally {
@@ -488,6 +489,7 @@ public final class GemmEngine {
         boolean splitN;
         int nUnit;   // columns per unit of an N split: NR, or CHUNK for a row-layout B
         boolean gemv;
+        boolean reverse;
         int parts;
 
         void set(boolean vector, boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -524,9 +526,10 @@ public final class GemmEngine {
          * Splits a one-row product over groups of four column panels (the GEMV kernel's unit); returns the
          * part count.
          */
-        int partitionPanels(int threads) {
+        int partitionPanels(int threads, boolean reverse) {
             int groups = (n + 4 * NR - 1) / (4 * NR);
             gemv = true;
+            this.reverse = reverse;
             parts = Math.max(1, Math.min(threads, groups));
             return parts;
         }
@@ -564,7 +567,7 @@ public final class GemmEngine {
                 int g0 = (int) ((long) groups * part / parts);
                 int g1 = (int) ((long) groups * (part + 1) / parts);
                 VectorSkinnyGemm.singleRow(alpha, a, aOff, packed, beta, c, cOff, WORKSPACE.get().tmp,
-                        4 * g0, Math.min(4 * g1, (n + NR - 1) / NR));
+                        4 * g0, Math.min(4 * g1, (n + NR - 1) / NR), reverse);
             } else if (splitN) {
                 int tiles = (n + nUnit - 1) / nUnit;
                 int t0 = (int) ((long) tiles * part / parts);

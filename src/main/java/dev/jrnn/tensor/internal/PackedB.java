@@ -18,8 +18,9 @@ package dev.jrnn.tensor.internal;
  * </ul>
  * Both hold the same values, and a product gives the same bits with either.
  *
- * <p>Mutable only through {@link #repack}; not thread-safe against a concurrent {@code repack},
- * safe for concurrent reads (GEMMs).
+ * <p>Its values are mutable only through {@link #repack}; not thread-safe against a concurrent
+ * {@code repack}, safe for concurrent reads (GEMMs). It also holds the panel order of the next one-row
+ * product ({@link #nextRowPassReversed}), a hint that does not affect any result.
  */
 public final class PackedB {
 
@@ -30,6 +31,7 @@ public final class PackedB {
     private final int panels;     // ceil(n / NR)
     private final float[] data;   // panel layout: (K, panels * NR) in KC-row blocks of (panels, kc, NR); else null
     private final float[][][] strips; // row layout: (ceil(N / CHUNK), K, <= CHUNK); else null
+    private boolean reverseNext;      // the panel order of the next one-row product (nextRowPassReversed)
 
     private PackedB(int k, int n, boolean rowLayout) {
         this.k = k;
@@ -44,6 +46,18 @@ public final class PackedB {
                 strips[s] = new float[k][Math.min(CHUNK, width - s * CHUNK)];
             }
         }
+    }
+
+    /**
+     * {@return whether the next one-row product on these panels runs them from the last to the first}, and
+     * flips it for the one after ({@code VectorSkinnyGemm.singleRow}). Called once per product, by the thread
+     * that starts it. Not synchronised: concurrent products on one B may see any sequence of directions,
+     * which changes only the order of the panels, never a bit of the result.
+     */
+    boolean nextRowPassReversed() {
+        boolean r = reverseNext;
+        reverseNext = !r;
+        return r;
     }
 
     /**

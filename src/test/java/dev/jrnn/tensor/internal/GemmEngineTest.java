@@ -278,7 +278,8 @@ class GemmEngineTest {
      * The skinny pre-packed products (N <= 16 with K <= KC, and M = 1) take their own vector path; every
      * alpha/beta form, including beta = 0 over NaN garbage, must give the blocked tiles' bits (the
      * unpacked call) and the scalar kernel's, whether an M = 1 product runs in one thread or is split
-     * over column panels ({@code GEMV_PARALLEL_MIN_FLOPS}).
+     * over column panels ({@code GEMV_PARALLEL_MIN_FLOPS}). Consecutive M = 1 products on one packed B
+     * alternate the panel order (first to last, then last to first), so each is run twice.
      */
     @Test
     void skinnyPackedProductsGiveTheTilesBits() {
@@ -287,7 +288,7 @@ class GemmEngineTest {
         int split = 0;
         int[][] shapes = {{16, 7, 7}, {2048, 7, 14}, {6, 16, 256}, {3, 9, 200}, {7, 1, 1}, {5, 12, 33},
             {1, 128, 128}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5}, {1, 1024, 256}, {1, 33, 600},
-            {1, 1100, 300}, {1, 600, 1000}};
+            {1, 1100, 300}, {1, 600, 1000}, {1, 1100, GemmEngine.KC + 5}};
         for (int[] s : shapes) {
             if (s[0] == 1 && 2.0 * s[1] * s[2] >= GemmEngine.GEMV_PARALLEL_MIN_FLOPS) {
                 split++;
@@ -302,9 +303,12 @@ class GemmEngineTest {
                     String what = Arrays.toString(s) + " alpha=" + ab[0] + " beta=" + ab[1] + " nanC=" + nanC;
                     float[] tiles = p.run(GemmEngine.Kernel.DEFAULT, 1, ab[0], ab[1], null);
                     p.check(what, ab[0], ab[1], tiles);
-                    assertThat(p.run(GemmEngine.Kernel.DEFAULT, 1, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
-                    assertThat(p.run(GemmEngine.Kernel.DEFAULT, 2, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
-                    assertThat(p.run(GemmEngine.Kernel.DEFAULT, 3, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
+                    for (int threads = 1; threads <= 3; threads++) {
+                        for (int pass = 0; pass < 2; pass++) {   // both panel orders
+                            assertThat(p.run(GemmEngine.Kernel.DEFAULT, threads, ab[0], ab[1], packed))
+                                    .as("%s, %d threads, pass %d", what, threads, pass).isEqualTo(tiles);
+                        }
+                    }
                     assertThat(p.run(GemmEngine.Kernel.SCALAR, 1, ab[0], ab[1], packed)).as(what).isEqualTo(tiles);
                 }
             }
