@@ -274,7 +274,7 @@ public final class GemmEngine {
                     packA(j.vector, j.transA, j.a, j.aOff, j.lda, ic, mc, pc, kc, apack);
                     if (strips != null) {
                         ScalarGemmKernel.blockRows(mc, nc, kc, apack, strips, pc, jc, j.c, j.cOff + ic * j.ldc + jc,
-                                j.ldc, j.alpha, j.beta, first, ws.accRows());
+                                j.ldc, j.alpha, j.beta, first, ws.accRows(), j.reverse);
                         continue;
                     }
                     if (!j.vector) {
@@ -537,6 +537,8 @@ public final class GemmEngine {
         /** Chooses the number of parts and the split direction; returns the part count. */
         int partition(int threads) {
             gemv = false;
+            // a one-row product on a row-layout B alternates its strip order, as the vector GEMV its panels
+            reverse = m == 1 && packed != null && packed.strips() != null && packed.nextRowPassReversed();
             // a row-layout B is read in place by strips of CHUNK columns, so its columns split by strips
             nUnit = packed != null && packed.strips() != null ? ScalarGemmKernel.CHUNK : NR;
             int nTiles = (n + nUnit - 1) / nUnit;

@@ -79,11 +79,16 @@ final class ScalarGemmKernel {
      * @param jc the block's first column of op(B), a multiple of {@value #CHUNK}
      * @param c C, modified: element (i, j) of the block is {@code c[cOff + i * ldc + j]}
      * @param acc scratch rows, modified: {@code (MR, CHUNK)}
+     * @param reverse run the strips from the last to the first: the same bits (each strip's columns and each
+     *     column's k order are unchanged); a one-row product alternates it, as the vector GEMV its panels
+     *     ({@code VectorSkinnyGemm.singleRow})
      */
     static void blockRows(int mc, int nc, int kc, float[] a, float[][][] strips, int pc, int jc, float[] c, int cOff,
-                          int ldc, float alpha, float beta, boolean first, float[][] acc) {
+                          int ldc, float alpha, float beta, boolean first, float[][] acc, boolean reverse) {
         assert jc % CHUNK == 0 : "a row-layout block starts at a strip, got column " + jc;
-        for (int jj = 0; jj < nc; jj += CHUNK) {
+        int count = (nc + CHUNK - 1) / CHUNK;
+        for (int q = 0; q < count; q++) {
+            int jj = (reverse ? count - 1 - q : q) * CHUNK;
             chunk(mc, Math.min(CHUNK, nc - jj), kc, a, strips[(jc + jj) / CHUNK], pc, c, cOff + jj, ldc,
                     alpha, beta, first, acc);
         }
