@@ -104,7 +104,7 @@ final class VectorSkinnyGemm {
      *     B to the next ({@link PackedB#nextRowPassReversed}): a batch-1 recurrence then starts each step's
      *     pass where the last one ended, on the panels still in L2. When B does not fit beside everything
      *     else (lstm256lat's 1 MiB {@code W_hhᵀ} on one core) a pass in one fixed order finds none of them
-     *     there; alternating made that forward 7 % faster (design notes).
+     *     there; alternating made that forward 6–7 % faster (design notes).
      */
     static void singleRow(float alpha, float[] a, int aOff, PackedB b, float beta, float[] c, int cOff,
                           float[] tmp, int panelFrom, int panelTo, boolean reverse) {
