@@ -537,10 +537,11 @@ public final class GemmEngine {
         /** Chooses the number of parts and the split direction; returns the part count. */
         int partition(int threads) {
             gemv = false;
+            boolean rowLayout = packed != null && packed.strips() != null;
             // a one-row product on a row-layout B alternates its strip order, as the vector GEMV its panels
-            reverse = m == 1 && packed != null && packed.strips() != null && packed.nextRowPassReversed();
+            reverse = m == 1 && rowLayout && packed.nextRowPassReversed();
             // a row-layout B is read in place by strips of CHUNK columns, so its columns split by strips
-            nUnit = packed != null && packed.strips() != null ? ScalarGemmKernel.CHUNK : NR;
+            nUnit = rowLayout ? ScalarGemmKernel.CHUNK : NR;
             int nTiles = (n + nUnit - 1) / nUnit;
             int mTiles = (m + MR - 1) / MR;
             double flops = 2.0 * m * n * k;
