@@ -8,6 +8,7 @@ import dev.jrnn.tensor.internal.GemmEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,7 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * same backward gives a module whose gradients are zero. The weight products of one K block are written
  * straight into the gradient ({@link RNNBase#accumulateProduct}); longer ones, and those with an
  * {@code h_0} term or a per-step variable-length layout, go through a separate {@code dW}. Both are run
- * here: {@code L·N = 12} rows and just over one K block ({@link GemmEngine#KC}), dense and variable-length.
+ * here: {@code L·N = 12} rows, just over one reduction chain ({@link GemmEngine#RC}: the product's chains
+ * are summed before the one rounding into the gradient) and just over one K block ({@link GemmEngine#KC}),
+ * dense and variable-length.
  */
 class GradientAccumulationTest {
 
@@ -45,7 +48,7 @@ class GradientAccumulationTest {
         for (Object[] m : modules) {
             @SuppressWarnings("unchecked")
             Function<Long, RNNBase> f = (Function<Long, RNNBase>) m[1];
-            for (int seqLen : new int[] {3, GemmEngine.KC / N + 2}) {
+            for (int seqLen : IntStream.of(3, GemmEngine.RC / N + 2, GemmEngine.KC / N + 2).distinct().toArray()) {
                 out.add(new Case((String) m[0], f, seqLen, false, false));
                 out.add(new Case((String) m[0], f, seqLen, true, false));
                 out.add(new Case((String) m[0], f, seqLen, false, true));

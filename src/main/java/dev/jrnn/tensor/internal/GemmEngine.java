@@ -31,7 +31,8 @@ import java.util.Arrays;
  *
  * <h2>Algorithm</h2>
  * BLIS-style: loops over {@link #NC} columns (more when K is shallow, see {@link #blockColumns}),
- * {@link #KC}-deep K blocks (fixed, so the reduction order never depends on threads), {@link #MC} rows;
+ * {@link #KC}-deep K blocks of {@link #RC}-deep chains (both fixed, so the reduction order never depends
+ * on threads), {@link #MC} rows;
  * A and B blocks are packed into micro-panels and an {@link #MR} x {@link #NR} register-tiled
  * micro-kernel runs on them. Threads split the output tiles only.
  *
@@ -57,8 +58,19 @@ public final class GemmEngine {
     public static final int MR = 12;
     /** Micro-tile columns: two 16-float AVX-512 vectors. The packed-B panel width. */
     public static final int NR = 32;
-    /** K block depth; fixed for all paths because it defines the reduction order. */
+    /** K block depth; fixed for all paths because it is part of the reduction order. */
     public static final int KC = 1024;
+    /** System property that sets {@link #RC}: a power of two from 16 to {@link #KC}. */
+    public static final String CHAIN_PROPERTY = "jrnn.gemm.chain";
+    /**
+     * Reduction chain: each accumulator sums at most this many consecutive k terms; within a K block the
+     * chains' sums are then added in order (see {@link ScalarGemmKernel}). {@link #KC} by default: one chain
+     * per block. {@code -Djrnn.gemm.chain=256} sums 256-deep chains as OpenBLAS does under torch: products
+     * with {@code K <= 512} then give torch's bits on the development machine, and longer ones its error
+     * level, for up to 5 % of speed (docs/semantics.md, "Numerics"). Read once per JVM; every path and thread
+     * count uses it, so results stay bitwise identical across them.
+     */
+    public static final int RC = chain(System.getProperty(CHAIN_PROPERTY));
     /** Rows of A packed per block (a multiple of MR): {@code (MC, KC)} floats stay in L2. */
     public static final int MC = 96;
     /** Columns of B packed per block (a multiple of NR): {@code (KC, NC)} floats. */
@@ -90,6 +102,24 @@ public final class GemmEngine {
     private static final ThreadLocal<Job> JOB = ThreadLocal.withInitial(Job::new);
 
     private GemmEngine() {
+    }
+
+    /** {@return the chain depth that the value of {@link #CHAIN_PROPERTY} asks for; KC when it is absent} */
+    static int chain(String value) {
+        if (value == null) {
+            return KC;
+        }
+        int rc;
+        try {
+            rc = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            rc = -1;
+        }
+        if (rc < 16 || rc > KC || Integer.bitCount(rc) != 1) {
+            throw new IllegalArgumentException("-D" + CHAIN_PROPERTY + " must be a power of two from 16 to " + KC
+                    + ", got '" + value + "'");
+        }
+        return rc;
     }
 
     /** {@return true when {@link Kernel#DEFAULT} runs the Vector API kernel} */
@@ -248,7 +278,7 @@ public final class GemmEngine {
         Workspace ws = WORKSPACE.get();
         float[] apack = ws.a;   // (MC / MR, kc, MR) packed A block
         float[] bpack = ws.b;   // (nc / NR, kc, NR) packed B block, at most KC·NC floats
-        float[] tmp = ws.tmp;   // (MR, NR) accumulator tile for edges
+        float[] tmp = ws.tmp;   // (2, MR, NR) accumulator tiles (VectorGemmKernel.tile)
         // a row-layout B is read in place by the scalar kernel (jc is then a multiple of CHUNK: Job.partition)
         float[][][] strips = j.packed != null ? j.packed.strips() : null;
         int ncMax = blockColumns(j.k);
@@ -447,13 +477,13 @@ public final class GemmEngine {
     private static final class Workspace {
         final float[] a = new float[MC * KC + A_SLACK];   // (MC / MR, KC, MR) and VectorPacking's slack
         final float[] b = new float[KC * NC];   // (NC / NR, KC, NR)
-        final float[] tmp = new float[MR * NR]; // (MR, NR)
-        private float[][] accRows;   // (MR, CHUNK) scalar accumulators, on the scalar kernel's first call
+        final float[] tmp = new float[2 * MR * NR]; // (MR, NR) sums of a K block, then (MR, NR) of one chain
+        private float[][] accRows;   // (2 MR, CHUNK) scalar accumulators (a block's, a chain's), on first use
         private float[][] brows;     // (KC, CHUNK) rows of packed B (2 MiB), likewise
 
         float[][] accRows() {
             if (accRows == null) {
-                accRows = new float[MR][ScalarGemmKernel.CHUNK];
+                accRows = new float[2 * MR][ScalarGemmKernel.CHUNK];
             }
             return accRows;
         }

@@ -4,13 +4,17 @@ package dev.jrnn.tensor.internal;
  * Scalar ({@link Math#fma}) GEMM micro-kernel on the packed panel layout of {@link GemmEngine}.
  *
  * <p>The arithmetic defines the bits every jrnn GEMM path produces. For one element of C and one
- * K block {@code [p, p + kc)} of the fixed {@link GemmEngine#KC} blocking:
+ * K block {@code [p, p + kc)} of the fixed {@link GemmEngine#KC} blocking, cut into chains of
+ * {@link GemmEngine#RC} k steps (the last may be shorter; by default {@code RC = KC}, one chain per block):
  * <pre>
- *   acc = 0;  for k in p .. p+kc-1:  acc = fma(a[i][k], b[k][j], acc)
- *   first block, beta == 0:  c = acc * alpha
- *   first block, beta != 0:  c = fma(acc, alpha, c * beta)
- *   later blocks:            c = fma(acc, alpha, c)
+ *   for each chain [q, q + len):  acc = 0;  for k in q .. q+len-1:  acc = fma(a[i][k], b[k][j], acc)
+ *   s = acc of the first chain;   s = s + acc  for each later chain, in order
+ *   first block, beta == 0:  c = s * alpha
+ *   first block, beta != 0:  c = fma(s, alpha, c * beta)
+ *   later blocks:            c = fma(s, alpha, c)
  * </pre>
+ * Shorter chains keep each accumulator's sum short, as OpenBLAS's 256-deep ones do under torch;
+ * combining once per block keeps C's traffic the same whatever the chain depth.
  * The Vector API kernel performs the same operations lane by lane, so the two kernels, every
  * thread count and the pre-packed path agree bit for bit.
  *
@@ -48,7 +52,7 @@ final class ScalarGemmKernel {
      * @param a packed A, not modified: {@code ceil(mc / MR)} micro-panels of {@code (kc, MR)} from 0
      * @param b packed B, not modified: {@code ceil(nc / NR)} micro-panels of {@code (kc, NR)} from bOff
      * @param c C, modified: element (i, j) of the block is {@code c[cOff + i * ldc + j]}
-     * @param acc scratch rows, modified: {@code (MR, CHUNK)}
+     * @param acc scratch rows, modified: {@code (2 * MR, CHUNK)}
      * @param brows scratch rows, modified: {@code (KC, CHUNK)}
      */
     static void block(int mc, int nc, int kc, float[] a, float[] b, int bOff, float[] c, int cOff, int ldc,
@@ -78,7 +82,7 @@ final class ScalarGemmKernel {
      * @param pc the block's first row of op(B)
      * @param jc the block's first column of op(B), a multiple of {@value #CHUNK}
      * @param c C, modified: element (i, j) of the block is {@code c[cOff + i * ldc + j]}
-     * @param acc scratch rows, modified: {@code (MR, CHUNK)}
+     * @param acc scratch rows, modified: {@code (2 * MR, CHUNK)}
      * @param reverse run the strips from the last to the first: the same bits (each strip's columns and each
      *     column's k order are unchanged); a one-row product alternates it, as the vector GEMV its panels
      *     ({@code VectorSkinnyGemm.singleRow})
@@ -105,48 +109,74 @@ final class ScalarGemmKernel {
         final int wPad = (w + GemmEngine.NR - 1) / GemmEngine.NR * GemmEngine.NR;
         for (int ir = 0; ir < mc; ir += mrFull) {
             int mr = Math.min(mrFull, mc - ir);
-            for (int i = 0; i < mr; i++) {
-                java.util.Arrays.fill(acc[i], 0, wPad, 0f);
-            }
             int aPanel = (ir / mrFull) * kc * mrFull;
-            int k = 0;
-            if (DEEP) {
-                for (; k + 4 <= kc; k += 4) {
-                    int a0 = aPanel + k * mrFull;
-                    float[] q0 = rows[r0 + k];
-                    float[] q1 = rows[r0 + k + 1];
-                    float[] q2 = rows[r0 + k + 2];
-                    float[] q3 = rows[r0 + k + 3];
-                    int i = 0;
-                    for (; i + 4 <= mr; i += 4) {
-                        k4r4(a, a0 + i, q0, q1, q2, q3, acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
-                    }
-                    for (; i < mr; i++) {
-                        k4r1(a, a0 + i, q0, q1, q2, q3, acc[i], wPad);
-                    }
-                }
-            } else {
-                for (; k + 2 <= kc; k += 2) {
-                    int a0 = aPanel + k * mrFull;
-                    float[] q0 = rows[r0 + k];
-                    float[] q1 = rows[r0 + k + 1];
-                    int i = 0;
-                    for (; i + 4 <= mr; i += 4) {
-                        k2r4(a, a0 + i, q0, q1, acc[i], acc[i + 1], acc[i + 2], acc[i + 3], wPad);
-                    }
-                    for (; i < mr; i++) {
-                        k2r1(a, a0 + i, q0, q1, acc[i], wPad);
-                    }
-                }
-            }
-            for (; k < kc; k++) {
-                int a0 = aPanel + k * mrFull;
+            int len = Math.min(GemmEngine.RC, kc);
+            chain(mr, wPad, 0, len, a, aPanel, rows, r0, acc, 0);
+            for (int q = len; q < kc; q += GemmEngine.RC) {
+                chain(mr, wPad, q, Math.min(kc, q + GemmEngine.RC), a, aPanel, rows, r0, acc, mrFull);
                 for (int i = 0; i < mr; i++) {
-                    axpy(a[a0 + i], rows[r0 + k], acc[i], wPad);
+                    addRow(acc[i], acc[mrFull + i], wPad);
                 }
             }
             for (int i = 0; i < mr; i++) {
                 combineRow(w, acc[i], 0, c, cOff + (ir + i) * ldc, alpha, beta, first);
+            }
+        }
+    }
+
+    /** {@code x[j] = x[j] + y[j]} for {@code j < n}: a later chain's sums added to the block's. */
+    private static void addRow(float[] x, float[] y, int n) {
+        for (int j = 0; j < n; j++) {
+            x[j] = x[j] + y[j];
+        }
+    }
+
+    /**
+     * One reduction chain, k in {@code [q, qe)}, of an {@code mr}-row group of {@link #chunk}: its sums into the
+     * accumulator rows {@code acc[base + i]}.
+     */
+    private static void chain(int mr, int wPad, int q, int qe, float[] a, int aPanel, float[][] rows, int r0,
+                              float[][] acc, int base) {
+        final int mrFull = GemmEngine.MR;
+        for (int i = 0; i < mr; i++) {
+            java.util.Arrays.fill(acc[base + i], 0, wPad, 0f);
+        }
+        int k = q;
+        if (DEEP) {
+            for (; k + 4 <= qe; k += 4) {
+                int a0 = aPanel + k * mrFull;
+                float[] q0 = rows[r0 + k];
+                float[] q1 = rows[r0 + k + 1];
+                float[] q2 = rows[r0 + k + 2];
+                float[] q3 = rows[r0 + k + 3];
+                int i = 0;
+                for (; i + 4 <= mr; i += 4) {
+                    k4r4(a, a0 + i, q0, q1, q2, q3, acc[base + i], acc[base + i + 1], acc[base + i + 2],
+                            acc[base + i + 3], wPad);
+                }
+                for (; i < mr; i++) {
+                    k4r1(a, a0 + i, q0, q1, q2, q3, acc[base + i], wPad);
+                }
+            }
+        } else {
+            for (; k + 2 <= qe; k += 2) {
+                int a0 = aPanel + k * mrFull;
+                float[] q0 = rows[r0 + k];
+                float[] q1 = rows[r0 + k + 1];
+                int i = 0;
+                for (; i + 4 <= mr; i += 4) {
+                    k2r4(a, a0 + i, q0, q1, acc[base + i], acc[base + i + 1], acc[base + i + 2], acc[base + i + 3],
+                            wPad);
+                }
+                for (; i < mr; i++) {
+                    k2r1(a, a0 + i, q0, q1, acc[base + i], wPad);
+                }
+            }
+        }
+        for (; k < qe; k++) {
+            int a0 = aPanel + k * mrFull;
+            for (int i = 0; i < mr; i++) {
+                axpy(a[a0 + i], rows[r0 + k], acc[base + i], wPad);
             }
         }
     }
@@ -269,21 +299,30 @@ final class ScalarGemmKernel {
      * @param b packed B, not modified: {@code b[bOff + k * NR + j]} is {@code op(B)[p + k][j]}
      * @param c C, modified: element (i, j) of the tile is {@code c[cOff + i * ldc + j]}
      * @param first whether this is the first K block (beta applies) or a later one (accumulate)
-     * @param tmp scratch of at least {@code MR * NR} floats, modified
+     * @param tmp scratch of at least {@code 2 * MR * NR} floats, modified
      */
     static void tile(int mr, int nr, int kc, float[] a, int aOff, float[] b, int bOff,
                      float[] c, int cOff, int ldc, float alpha, float beta, boolean first, float[] tmp) {
         final int nrFull = GemmEngine.NR;
         final int mrFull = GemmEngine.MR;
-        java.util.Arrays.fill(tmp, 0, mr * nrFull, 0f); // acc (mr, NR)
-        for (int k = 0; k < kc; k++) {
-            int bRow = bOff + k * nrFull;
-            int aRow = aOff + k * mrFull;
-            for (int i = 0; i < mr; i++) {
-                float ai = a[aRow + i];
-                int t = i * nrFull;
-                for (int j = 0; j < nrFull; j++) {
-                    tmp[t + j] = Math.fma(ai, b[bRow + j], tmp[t + j]);
+        final int chain = mrFull * nrFull;   // tmp: the block's sums (mr, NR), then one chain's
+        for (int q = 0; q < kc; q += GemmEngine.RC) {
+            int t0 = q == 0 ? 0 : chain;
+            java.util.Arrays.fill(tmp, t0, t0 + mr * nrFull, 0f);
+            for (int k = q; k < Math.min(kc, q + GemmEngine.RC); k++) {
+                int bRow = bOff + k * nrFull;
+                int aRow = aOff + k * mrFull;
+                for (int i = 0; i < mr; i++) {
+                    float ai = a[aRow + i];
+                    int t = t0 + i * nrFull;
+                    for (int j = 0; j < nrFull; j++) {
+                        tmp[t + j] = Math.fma(ai, b[bRow + j], tmp[t + j]);
+                    }
+                }
+            }
+            if (q > 0) {
+                for (int x = 0; x < mr * nrFull; x++) {
+                    tmp[x] = tmp[x] + tmp[chain + x];
                 }
             }
         }

@@ -17,9 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  *       panels across threads ({@link GemmEngine#GEMV_PARALLEL_MIN_FLOPS}).</li>
  * </ul>
  *
- * <p>Bits: each element is the {@code fma} chain over k from zero within each K block, followed by the
- * combine of {@link ScalarGemmKernel#combine}, which is exactly what the micro-kernels compute, so
- * choosing these paths never changes a result.
+ * <p>Bits: each element is, within each K block, the {@code fma} chains over k from zero, each
+ * {@link GemmEngine#RC} deep, their sums added in order, followed by the combine of
+ * {@link ScalarGemmKernel#combine}: exactly what the micro-kernels compute, so choosing these paths never
+ * changes a result.
  *
  * <p>Loaded only when {@link Simd#vectorEnabled()} is true. Thread-safe: stateless.
  */
@@ -61,12 +62,29 @@ final class VectorSkinnyGemm {
         int a1 = ar + lda;
         int a2 = a1 + lda;
         int a3 = a2 + lda;
-        for (int kk = 0; kk < k; kk++) {
-            FloatVector b = FloatVector.fromArray(S, bp, kk * nr);
-            c0 = FloatVector.broadcast(S, a[ar + kk]).fma(b, c0);
-            c1 = FloatVector.broadcast(S, a[a1 + kk]).fma(b, c1);
-            c2 = FloatVector.broadcast(S, a[a2 + kk]).fma(b, c2);
-            c3 = FloatVector.broadcast(S, a[a3 + kk]).fma(b, c3);
+        for (int q = 0; q < k; q += GemmEngine.RC) {   // chains: each sums from zero, then adds to the block's sums
+            FloatVector d0 = FloatVector.zero(S);
+            FloatVector d1 = FloatVector.zero(S);
+            FloatVector d2 = FloatVector.zero(S);
+            FloatVector d3 = FloatVector.zero(S);
+            for (int kk = q; kk < Math.min(k, q + GemmEngine.RC); kk++) {
+                FloatVector b = FloatVector.fromArray(S, bp, kk * nr);
+                d0 = FloatVector.broadcast(S, a[ar + kk]).fma(b, d0);
+                d1 = FloatVector.broadcast(S, a[a1 + kk]).fma(b, d1);
+                d2 = FloatVector.broadcast(S, a[a2 + kk]).fma(b, d2);
+                d3 = FloatVector.broadcast(S, a[a3 + kk]).fma(b, d3);
+            }
+            if (q == 0) {
+                c0 = d0;
+                c1 = d1;
+                c2 = d2;
+                c3 = d3;
+            } else {
+                c0 = c0.add(d0);
+                c1 = c1.add(d1);
+                c2 = c2.add(d2);
+                c3 = c3.add(d3);
+            }
         }
         c0.intoArray(tmp, 0);
         c1.intoArray(tmp, 16);
@@ -82,8 +100,12 @@ final class VectorSkinnyGemm {
                              float[] tmp) {
         final int nr = GemmEngine.NR;
         FloatVector acc = FloatVector.zero(S);
-        for (int kk = 0; kk < k; kk++) {
-            acc = FloatVector.broadcast(S, a[ar + kk]).fma(FloatVector.fromArray(S, bp, kk * nr), acc);
+        for (int q = 0; q < k; q += GemmEngine.RC) {
+            FloatVector d = FloatVector.zero(S);
+            for (int kk = q; kk < Math.min(k, q + GemmEngine.RC); kk++) {
+                d = FloatVector.broadcast(S, a[ar + kk]).fma(FloatVector.fromArray(S, bp, kk * nr), d);
+            }
+            acc = q == 0 ? d : acc.add(d);
         }
         acc.intoArray(tmp, 0);
         combine(tmp, 0, c, r, alpha, beta, true, n);
@@ -153,17 +175,46 @@ final class VectorSkinnyGemm {
         FloatVector x6 = FloatVector.zero(S);
         FloatVector x7 = FloatVector.zero(S);
         int step = kc * nr;
-        for (int kk = 0; kk < kc; kk++) {
-            FloatVector av = FloatVector.broadcast(S, a[ar + kk]);
-            int o = p0 + kk * nr;
-            x0 = av.fma(FloatVector.fromArray(S, bp, o), x0);
-            x1 = av.fma(FloatVector.fromArray(S, bp, o + 16), x1);
-            x2 = av.fma(FloatVector.fromArray(S, bp, o + step), x2);
-            x3 = av.fma(FloatVector.fromArray(S, bp, o + step + 16), x3);
-            x4 = av.fma(FloatVector.fromArray(S, bp, o + 2 * step), x4);
-            x5 = av.fma(FloatVector.fromArray(S, bp, o + 2 * step + 16), x5);
-            x6 = av.fma(FloatVector.fromArray(S, bp, o + 3 * step), x6);
-            x7 = av.fma(FloatVector.fromArray(S, bp, o + 3 * step + 16), x7);
+        for (int q = 0; q < kc; q += GemmEngine.RC) {   // chains: each sums from zero, then adds to the block's sums
+            FloatVector y0 = FloatVector.zero(S);
+            FloatVector y1 = FloatVector.zero(S);
+            FloatVector y2 = FloatVector.zero(S);
+            FloatVector y3 = FloatVector.zero(S);
+            FloatVector y4 = FloatVector.zero(S);
+            FloatVector y5 = FloatVector.zero(S);
+            FloatVector y6 = FloatVector.zero(S);
+            FloatVector y7 = FloatVector.zero(S);
+            for (int kk = q; kk < Math.min(kc, q + GemmEngine.RC); kk++) {
+                FloatVector av = FloatVector.broadcast(S, a[ar + kk]);
+                int o = p0 + kk * nr;
+                y0 = av.fma(FloatVector.fromArray(S, bp, o), y0);
+                y1 = av.fma(FloatVector.fromArray(S, bp, o + 16), y1);
+                y2 = av.fma(FloatVector.fromArray(S, bp, o + step), y2);
+                y3 = av.fma(FloatVector.fromArray(S, bp, o + step + 16), y3);
+                y4 = av.fma(FloatVector.fromArray(S, bp, o + 2 * step), y4);
+                y5 = av.fma(FloatVector.fromArray(S, bp, o + 2 * step + 16), y5);
+                y6 = av.fma(FloatVector.fromArray(S, bp, o + 3 * step), y6);
+                y7 = av.fma(FloatVector.fromArray(S, bp, o + 3 * step + 16), y7);
+            }
+            if (q == 0) {
+                x0 = y0;
+                x1 = y1;
+                x2 = y2;
+                x3 = y3;
+                x4 = y4;
+                x5 = y5;
+                x6 = y6;
+                x7 = y7;
+            } else {
+                x0 = x0.add(y0);
+                x1 = x1.add(y1);
+                x2 = x2.add(y2);
+                x3 = x3.add(y3);
+                x4 = x4.add(y4);
+                x5 = x5.add(y5);
+                x6 = x6.add(y6);
+                x7 = x7.add(y7);
+            }
         }
         x0.intoArray(tmp, 0);
         x1.intoArray(tmp, 16);
@@ -184,11 +235,17 @@ final class VectorSkinnyGemm {
         final int nr = GemmEngine.NR;
         FloatVector x0 = FloatVector.zero(S);
         FloatVector x1 = FloatVector.zero(S);
-        for (int kk = 0; kk < kc; kk++) {
-            FloatVector av = FloatVector.broadcast(S, a[ar + kk]);
-            int o = p0 + kk * nr;
-            x0 = av.fma(FloatVector.fromArray(S, bp, o), x0);
-            x1 = av.fma(FloatVector.fromArray(S, bp, o + 16), x1);
+        for (int q = 0; q < kc; q += GemmEngine.RC) {
+            FloatVector y0 = FloatVector.zero(S);
+            FloatVector y1 = FloatVector.zero(S);
+            for (int kk = q; kk < Math.min(kc, q + GemmEngine.RC); kk++) {
+                FloatVector av = FloatVector.broadcast(S, a[ar + kk]);
+                int o = p0 + kk * nr;
+                y0 = av.fma(FloatVector.fromArray(S, bp, o), y0);
+                y1 = av.fma(FloatVector.fromArray(S, bp, o + 16), y1);
+            }
+            x0 = q == 0 ? y0 : x0.add(y0);
+            x1 = q == 0 ? y1 : x1.add(y1);
         }
         x0.intoArray(tmp, 0);
         x1.intoArray(tmp, 16);

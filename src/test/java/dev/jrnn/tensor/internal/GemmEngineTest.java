@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The raw entry points and the kernels, against the double reference and against each other. */
 class GemmEngineTest {
 
-    /** Shapes (m, n, k) crossing MR, NR, KC, MC and NC boundaries. */
+    /** Shapes (m, n, k) crossing MR, NR, RC, KC, MC and NC boundaries. */
     private static final int[][] SHAPES = {
         {1, 1, 1}, {1, 128, 128}, {3, 17, 5}, {8, 32, 256}, {9, 33, 257}, {7, 31, 255},
         {17, 63, 65}, {63, 65, 17}, {65, 1, 3}, {1, 65, 513}, {145, 97, 40}, {143, 64, 300},
@@ -25,6 +25,7 @@ class GemmEngineTest {
         {16, 7, 7}, {2048, 7, 14}, {6, 16, 256}, {3, 9, 200}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5},
         {6, 16, 512}, {4, 10, 513},
         // the same boundaries written against the constants, so they move with them
+        {5, 40, GemmEngine.RC + 1}, {1, 65, 2 * GemmEngine.RC + 3}, {4, 10, GemmEngine.RC + 1}, {1, 100, GemmEngine.RC - 1},
         {1, 65, GemmEngine.KC + 1}, {25, 33, GemmEngine.KC + 1}, {7, 31, GemmEngine.KC - 1},
         {9, 33, 2 * GemmEngine.KC + 6}, {13, 40, 2 * GemmEngine.KC}, {GemmEngine.MC + 1, 97, 40},
         {GemmEngine.MC - 1, 64, 300}, {2 * GemmEngine.MC + 13, 40, GemmEngine.KC + 3},
@@ -189,7 +190,7 @@ class GemmEngineTest {
         float[] c = p.c0.clone();
         float[] ap = new float[GemmEngine.MC * GemmEngine.KC];
         float[] bp = new float[GemmEngine.KC * GemmEngine.NC];
-        float[] tmp = new float[GemmEngine.MR * GemmEngine.NR];
+        float[] tmp = new float[2 * GemmEngine.MR * GemmEngine.NR];
         for (int pc = 0; pc < k; pc += GemmEngine.KC) {
             int kc = Math.min(GemmEngine.KC, k - pc);
             GemmEngine.packA(false, false, p.a, p.aOff, p.lda, 0, m, pc, kc, ap);
@@ -203,6 +204,76 @@ class GemmEngineTest {
             }
         }
         assertThat(c).isEqualTo(expected);
+    }
+
+    /**
+     * The reduction order of the {@code ScalarGemmKernel} class comment, written out element by element:
+     * within each {@code KC} block, {@code RC}-deep fma chains from zero whose sums are added in order, then
+     * the block's sum combined into C (with beta for the first block, {@code fma(s, alpha, c)} after). Every
+     * kernel, thread count and B form must give exactly these bits.
+     */
+    @Test
+    void everyPathSumsRcDeepChainsPerKBlock() {
+        SplittableRandom rng = TestSupport.rng(29);
+        int[] depths = {1, GemmEngine.RC - 1, GemmEngine.RC, GemmEngine.RC + 1, 3 * GemmEngine.RC + 5,
+            GemmEngine.KC + GemmEngine.RC + 3};
+        float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}};
+        for (int k : depths) {
+            for (int m : new int[] {1, 5}) {
+                for (int n : new int[] {7, 40}) {
+                    Problem p = new Problem(rng, false, true, m, n, k, false);
+                    for (float[] ab : alphaBeta) {
+                        float[] expected = p.c0.clone();
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                int ci = p.cOff + i * p.ldc + j;
+                                for (int pc = 0; pc < k; pc += GemmEngine.KC) {
+                                    float sum = 0f;
+                                    for (int q = pc; q < Math.min(k, pc + GemmEngine.KC); q += GemmEngine.RC) {
+                                        float acc = 0f;
+                                        for (int kk = q; kk < Math.min(k, q + GemmEngine.RC); kk++) {
+                                            acc = Math.fma(p.a[p.aOff + i * p.lda + kk], p.b[p.bOff + j * p.ldb + kk],
+                                                    acc);
+                                        }
+                                        sum = q == pc ? acc : sum + acc;
+                                    }
+                                    if (pc > 0) {
+                                        expected[ci] = Math.fma(sum, ab[0], expected[ci]);
+                                    } else if (ab[1] == 0f) {
+                                        expected[ci] = sum * ab[0];
+                                    } else {
+                                        expected[ci] = Math.fma(sum, ab[0], expected[ci] * ab[1]);
+                                    }
+                                }
+                            }
+                        }
+                        for (GemmEngine.Kernel kernel : kernels()) {
+                            PackedB packed = PackedB.pack(true, k, n, p.b, p.bOff, p.ldb);
+                            for (int threads = 1; threads <= 2; threads++) {
+                                String what = "k=" + k + " m=" + m + " n=" + n + " " + kernel + " threads=" + threads
+                                        + " alpha=" + ab[0] + " beta=" + ab[1];
+                                assertThat(p.run(kernel, threads, ab[0], ab[1], null)).as(what).isEqualTo(expected);
+                                assertThat(p.run(kernel, threads, ab[0], ab[1], packed)).as(what + " packed")
+                                        .isEqualTo(expected);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void chainDepthPropertyAcceptsPowersOfTwoUpToKc() {
+        assertThat(GemmEngine.chain(null)).isEqualTo(GemmEngine.KC);
+        assertThat(GemmEngine.chain("256")).isEqualTo(256);
+        assertThat(GemmEngine.chain(" 16 ")).isEqualTo(16);
+        assertThat(GemmEngine.chain(String.valueOf(GemmEngine.KC))).isEqualTo(GemmEngine.KC);
+        for (String bad : new String[] {"", "8", "300", "-256", "2048", "abc", "256.0"}) {
+            assertThatThrownBy(() -> GemmEngine.chain(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("-Djrnn.gemm.chain must be a power of two from 16 to " + GemmEngine.KC + ", got '"
+                            + bad + "'");
+        }
     }
 
     @Test
@@ -288,7 +359,8 @@ class GemmEngineTest {
         int split = 0;
         int[][] shapes = {{16, 7, 7}, {2048, 7, 14}, {6, 16, 256}, {3, 9, 200}, {7, 1, 1}, {5, 12, 33},
             {1, 128, 128}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5}, {1, 1024, 256}, {1, 33, 600},
-            {1, 1100, 300}, {1, 600, 1000}, {1, 1100, GemmEngine.KC + 5}};
+            {1, 1100, 300}, {1, 600, 1000}, {1, 1100, GemmEngine.KC + 5}, {6, 16, GemmEngine.RC + 1},
+            {1, 300, 3 * GemmEngine.RC + 7}};
         for (int[] s : shapes) {
             if (s[0] == 1 && 2.0 * s[1] * s[2] >= GemmEngine.GEMV_PARALLEL_MIN_FLOPS) {
                 split++;
