@@ -57,8 +57,11 @@ def configs():
 
 def name_of(c):
     m = c["mode"].lower() + (f"_proj{c['proj']}" if c["proj"] else "")
-    return (f"{m}_l{c['layers']}_{'bi' if c['bidir'] else 'uni'}_{'bf' if c['batch_first'] else 'tm'}_"
+    name = (f"{m}_l{c['layers']}_{'bi' if c['bidir'] else 'uni'}_{'bf' if c['batch_first'] else 'tm'}_"
             f"{'sorted' if c['enforce_sorted'] else 'unsorted'}_{'h0' if c['h0'] else 'zero'}")
+    if "F" in c:  # sizes other than the grid's (tools/fuzz_conformance.py)
+        name += f"_f{c['F']}_h{c['H']}_n{len(c['lengths'])}_t{c['T']}"
+    return name
 
 
 def build(c, F, H):
@@ -100,7 +103,7 @@ def gen(c):
     name = name_of(c)
     seed = gf.seed_of(name)
     torch.manual_seed(seed)
-    F, H, N, T = 3, 4, len(c["lengths"]), c["T"]
+    F, H, N, T = c.get("F", 3), c.get("H", 4), len(c["lengths"]), c["T"]
     lstm = c["mode"] == "LSTM"
     m = build(c, F, H)
     D = 2 if c["bidir"] else 1
