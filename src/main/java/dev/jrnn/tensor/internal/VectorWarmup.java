@@ -73,10 +73,12 @@ final class VectorWarmup {
         VectorGemmKernel.tile(mr, nr, 2, a, 0, b, 0, c, 0, nr, 1f, 0f, false, tmp);
         VectorGemmKernel.tile(mr, nr, 2, a, 0, b, 0, c, 0, nr, 1f, 0f, true, tmp);
         VectorGemmKernel.tile(mr, nr, 2, a, 0, b, 0, c, 0, nr, 1f, 0.5f, true, tmp);
-        // two reduction chains: the later chain's sums are added to the first's
-        int k2 = GemmEngine.RC + 2;
-        VectorGemmKernel.tile(mr, nr, k2, ramp(k2 * mr, -1f, 0.001f), 0, ramp(k2 * nr, 1f, -0.001f), 0, c, 0, nr,
-                1f, 0f, true, tmp);
+        if (GemmEngine.RC < GemmEngine.KC) {
+            // two reduction chains (-Djrnn.gemm.chain): the later chain's sums are added to the first's
+            int k2 = GemmEngine.RC + 2;
+            VectorGemmKernel.tile(mr, nr, k2, ramp(k2 * mr, -1f, 0.001f), 0, ramp(k2 * nr, 1f, -0.001f), 0, c, 0,
+                    nr, 1f, 0f, true, tmp);
+        }
         // narrow GEMM, 16 columns: four-row and one-row paths, each with beta 0 and beta != 0
         VectorSkinnyGemm.narrow(5, 16, 2, 1f, a, 0, 16, b, 0f, c, 0, 16, tmp);
         VectorSkinnyGemm.narrow(5, 16, 2, 1f, a, 0, 16, b, 0.5f, c, 0, 16, tmp);
