@@ -25,7 +25,8 @@ class GemmEngineTest {
         {16, 7, 7}, {2048, 7, 14}, {6, 16, 256}, {3, 9, 200}, {1, 256, 1024}, {1, 200, 300}, {1, 16, 5},
         {6, 16, 512}, {4, 10, 513},
         // the same boundaries written against the constants, so they move with them
-        {5, 40, GemmEngine.RC + 1}, {1, 65, 2 * GemmEngine.RC + 3}, {4, 10, GemmEngine.RC + 1}, {1, 100, GemmEngine.RC - 1},
+        {5, 40, GemmEngine.RC + 1}, {1, 65, 2 * GemmEngine.RC + 3}, {4, 10, GemmEngine.RC + 1},
+        {1, 100, GemmEngine.RC - 1},
         {1, 65, GemmEngine.KC + 1}, {25, 33, GemmEngine.KC + 1}, {7, 31, GemmEngine.KC - 1},
         {9, 33, 2 * GemmEngine.KC + 6}, {13, 40, 2 * GemmEngine.KC}, {GemmEngine.MC + 1, 97, 40},
         {GemmEngine.MC - 1, 64, 300}, {2 * GemmEngine.MC + 13, 40, GemmEngine.KC + 3},
@@ -210,7 +211,8 @@ class GemmEngineTest {
      * The reduction order of the {@code ScalarGemmKernel} class comment, written out element by element:
      * within each {@code KC} block, {@code RC}-deep fma chains from zero whose sums are added in order, then
      * the block's sum combined into C (with beta for the first block, {@code fma(s, alpha, c)} after). Every
-     * kernel, thread count and B form must give exactly these bits.
+     * kernel, thread count and B form (the narrow, one-row and tiled paths among them) must give exactly these
+     * bits.
      */
     @Test
     void everyPathSumsRcDeepChainsPerKBlock() {
@@ -220,7 +222,7 @@ class GemmEngineTest {
         float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}};
         for (int k : depths) {
             for (int m : new int[] {1, 5}) {
-                for (int n : new int[] {7, 40}) {
+                for (int n : new int[] {7, 40, 300}) {   // 300: large enough to split over two threads
                     Problem p = new Problem(rng, false, true, m, n, k, false);
                     for (float[] ab : alphaBeta) {
                         float[] expected = p.c0.clone();
