@@ -74,17 +74,10 @@ final class VectorSkinnyGemm {
                 d2 = FloatVector.broadcast(S, a[a2 + kk]).fma(b, d2);
                 d3 = FloatVector.broadcast(S, a[a3 + kk]).fma(b, d3);
             }
-            if (q == 0) {
-                c0 = d0;
-                c1 = d1;
-                c2 = d2;
-                c3 = d3;
-            } else {
-                c0 = c0.add(d0);
-                c1 = c1.add(d1);
-                c2 = c2.add(d2);
-                c3 = c3.add(d3);
-            }
+            c0 = q == 0 ? d0 : c0.add(d0);
+            c1 = q == 0 ? d1 : c1.add(d1);
+            c2 = q == 0 ? d2 : c2.add(d2);
+            c3 = q == 0 ? d3 : c3.add(d3);
         }
         c0.intoArray(tmp, 0);
         c1.intoArray(tmp, 16);
@@ -196,25 +189,14 @@ final class VectorSkinnyGemm {
                 y6 = av.fma(FloatVector.fromArray(S, bp, o + 3 * step), y6);
                 y7 = av.fma(FloatVector.fromArray(S, bp, o + 3 * step + 16), y7);
             }
-            if (q == 0) {
-                x0 = y0;
-                x1 = y1;
-                x2 = y2;
-                x3 = y3;
-                x4 = y4;
-                x5 = y5;
-                x6 = y6;
-                x7 = y7;
-            } else {
-                x0 = x0.add(y0);
-                x1 = x1.add(y1);
-                x2 = x2.add(y2);
-                x3 = x3.add(y3);
-                x4 = x4.add(y4);
-                x5 = x5.add(y5);
-                x6 = x6.add(y6);
-                x7 = x7.add(y7);
-            }
+            x0 = q == 0 ? y0 : x0.add(y0);
+            x1 = q == 0 ? y1 : x1.add(y1);
+            x2 = q == 0 ? y2 : x2.add(y2);
+            x3 = q == 0 ? y3 : x3.add(y3);
+            x4 = q == 0 ? y4 : x4.add(y4);
+            x5 = q == 0 ? y5 : x5.add(y5);
+            x6 = q == 0 ? y6 : x6.add(y6);
+            x7 = q == 0 ? y7 : x7.add(y7);
         }
         x0.intoArray(tmp, 0);
         x1.intoArray(tmp, 16);
